@@ -1,0 +1,229 @@
+"""Find whole telegrams in a stream of bytes, sans I/O.
+
+Feed the framer whatever a read returned (one byte, half a line, two and a half
+telegrams, ser2net noise) and it hands back :class:`Frame` objects, each one telegram
+from ``/`` to the end of its ``!CRC`` line, with the CRC already checked.
+
+The rules come from how real meters and links misbehave:
+
+* Junk outside a telegram (NUL, runs of 0xFF, the tail of a telegram whose start was
+  lost) is dropped and counted in :attr:`FramerStats.bytes_skipped`.
+* A ``/`` before the end line starts a new telegram: a lost footer never merges two.
+* The end line is ``!`` at the start of a line followed by up to four hex digits
+  (upper- or lowercase, possibly unpadded like ``!B9F``).
+* A telegram without CRC (DSMR 2.2/3.0) is accepted as *unchecked* only when it really
+  is one: its ``!`` is alone on its line, it does not announce DSMR 4 or newer, it is
+  plain ASCII, and the stream has not been carrying CRCs. Otherwise it is rejected, so a
+  byte that turned into a stray ``!`` cannot pass a truncated telegram off as valid.
+* The buffer never holds more than ``max_frame_bytes``: a ``/`` with no end is dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from .crc import crc16_arc
+
+MAX_FRAME_BYTES = 32 * 1024
+"""Far above any real telegram (the largest spec-legal one is about 4 kB)."""
+
+_HEX = frozenset(b"0123456789abcdefABCDEF")
+_CR, _LF, _SLASH = 13, 10, 47
+_DSMR4_MARKERS = (b"1-3:0.2.8", b"0-0:96.1.4")
+_TEXT_BYTES = bytes(range(32, 127)) + b"\r\n"
+
+
+class CrcStatus(str, Enum):
+    """The CRC verdict on one frame."""
+
+    OK = "ok"
+    FAILED = "failed"
+    UNCHECKED = "unchecked"
+    """The telegram carries no CRC (DSMR 2.2/3.0) and was accepted on its form."""
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One telegram as it was sent, from ``/`` to the last CRC digit."""
+
+    raw: bytes
+    crc_status: CrcStatus
+    crc_received: int | None
+    """The CRC the meter sent, or None when it sent none."""
+    crc_computed: int
+    """The CRC of the bytes received, from ``/`` to ``!`` inclusive."""
+    problem: str | None = None
+    """Why a failed frame was rejected, in words."""
+
+    @property
+    def valid(self) -> bool:
+        """True when the telegram may be used (CRC ok or legitimately unchecked)."""
+        return self.crc_status is not CrcStatus.FAILED
+
+    @property
+    def crc_ok(self) -> bool | None:
+        """True or False for a checked telegram, None when it carries no CRC."""
+        if self.crc_status is CrcStatus.UNCHECKED:
+            return None
+        return self.crc_status is CrcStatus.OK
+
+
+@dataclass(slots=True)
+class FramerStats:
+    """Counters since the framer was made."""
+
+    frames_ok: int = 0
+    frames_unchecked: int = 0
+    crc_failures: int = 0
+    frames_truncated: int = 0
+    """Telegrams cut short by a new ``/`` or by the size cap."""
+    bytes_skipped: int = 0
+    """Bytes that belonged to no complete telegram (junk, truncated telegrams)."""
+
+
+class Framer:
+    """Incremental telegram framer; see the module docstring for the rules."""
+
+    def __init__(self, max_frame_bytes: int = MAX_FRAME_BYTES) -> None:
+        self.max_frame_bytes = max_frame_bytes
+        self.stats = FramerStats()
+        self.stream_has_crc = False
+        """Set once a telegram with a valid CRC went by: from then on a bare ``!`` is wrong."""
+        self._buf = bytearray()
+        self._in_frame = False
+        self._scan = 1
+        self._eol_to_swallow = 0
+
+    @property
+    def buffered(self) -> int:
+        """Bytes held while waiting for the rest of a telegram."""
+        return len(self._buf)
+
+    def feed(self, data: bytes | bytearray | memoryview) -> list[Frame]:
+        """Add received bytes; return the telegrams they completed (valid or not)."""
+        self._buf += data
+        frames: list[Frame] = []
+        while self._buf:
+            if not self._in_frame and not self._hunt():
+                break
+            frame = self._find_end()
+            if frame is None:
+                break
+            frames.append(frame)
+        return frames
+
+    def flush(self) -> list[Frame]:
+        """Finish a telegram whose last line has no line ending yet.
+
+        Call it when the line has gone quiet (a read timed out) or the stream ended: a
+        meter that omits the final CRLF is otherwise only framed when the next ``/`` comes.
+        """
+        if not self._in_frame:
+            return []
+        frame = self._find_end(at_end=True)
+        return [] if frame is None else [frame]
+
+    def close(self) -> list[Frame]:
+        """End of stream: flush, then count what is left as a truncated telegram."""
+        frames = self.flush()
+        if self._buf:
+            self._drop_partial()
+        return frames
+
+    def _hunt(self) -> bool:
+        """Drop bytes before the next ``/``; True when a telegram start is at buf[0]."""
+        buf = self._buf
+        # The line ending after a CRC belongs to the telegram, not to the junk count;
+        # it may arrive one byte at a time.
+        while self._eol_to_swallow and buf:
+            if buf[0] in (_CR, _LF):
+                del buf[:1]
+                self._eol_to_swallow -= 1
+            else:
+                self._eol_to_swallow = 0
+        start = buf.find(b"/")
+        if start < 0:
+            self.stats.bytes_skipped += len(buf)
+            buf.clear()
+            return False
+        if start:
+            self.stats.bytes_skipped += start
+            del buf[:start]
+        self._in_frame = True
+        self._scan = 1
+        return True
+
+    def _drop_partial(self, keep_from: int | None = None) -> None:
+        buf = self._buf
+        end = len(buf) if keep_from is None else keep_from
+        self.stats.frames_truncated += 1
+        self.stats.bytes_skipped += end
+        del buf[:end]
+        self._in_frame = False
+
+    def _find_end(self, at_end: bool = False) -> Frame | None:
+        buf = self._buf
+        pos = self._scan
+        while True:
+            nl_bang = buf.find(b"\n!", pos)
+            slash = buf.find(b"/", pos, None if nl_bang < 0 else nl_bang + 1)
+            if slash >= 0:
+                self._drop_partial(keep_from=slash)
+                self._in_frame = True
+                pos = self._scan = 1
+                continue
+            if nl_bang < 0:
+                if len(buf) > self.max_frame_bytes:
+                    self._drop_partial()
+                else:
+                    self._scan = max(1, len(buf) - 1)
+                return None
+            bang = nl_bang + 1
+            i, n = bang + 1, len(buf)
+            while i < n and i <= bang + 4 and buf[i] in _HEX:
+                i += 1
+            digits = i - bang - 1
+            if i == n and digits < 4 and not at_end:
+                self._scan = nl_bang
+                return None
+            after = buf[i] if i < n else None
+            if digits == 0 and after not in (None, _CR, _LF, _SLASH):
+                pos = bang + 1  # a '!' that does not end the telegram
+                continue
+            frame = self._make_frame(bytes(buf[: bang + 1]), bytes(buf[bang + 1 : i]))
+            del buf[:i]
+            self._in_frame = False
+            self._eol_to_swallow = 2
+            return frame
+
+    def _make_frame(self, body: bytes, digits: bytes) -> Frame:
+        computed = crc16_arc(body)
+        stats = self.stats
+        if digits:
+            received = int(digits, 16)
+            if received == computed:
+                stats.frames_ok += 1
+                self.stream_has_crc = True
+                return Frame(body + digits, CrcStatus.OK, received, computed)
+            stats.crc_failures += 1
+            problem = f"CRC mismatch: telegram says {received:04X}, data gives {computed:04X}"
+            return Frame(body + digits, CrcStatus.FAILED, received, computed, problem)
+        problem = self._why_not_unchecked(body)
+        if problem is None:
+            stats.frames_unchecked += 1
+            return Frame(body, CrcStatus.UNCHECKED, None, computed)
+        stats.crc_failures += 1
+        return Frame(body, CrcStatus.FAILED, None, computed, problem)
+
+    def _why_not_unchecked(self, body: bytes) -> str | None:
+        """Why a telegram ending in a bare ``!`` cannot be trusted, or None if it can."""
+        if self.stream_has_crc:
+            return "CRC missing in a stream whose telegrams carry one (truncated telegram?)"
+        if any(marker in body for marker in _DSMR4_MARKERS):
+            return "CRC missing on a telegram that announces DSMR 4 or newer"
+        if body.translate(None, _TEXT_BYTES):
+            return "CRC missing and the telegram holds non-text bytes"
+        if b"(" not in body:
+            return "CRC missing and the telegram holds no data line"
+        return None

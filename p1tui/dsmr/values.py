@@ -1,0 +1,139 @@
+"""Turn the text inside one value group into Python values.
+
+Real meters deviate from the spec's formats (integer Wh, ``kVar``, missing units,
+placeholder times), so every function here is lenient about form and strict about
+meaning: a value it cannot read becomes None, never a guess.
+"""
+
+from __future__ import annotations
+
+import string
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+WINTER = timezone(timedelta(hours=1))
+SUMMER = timezone(timedelta(hours=2))
+
+try:
+    METER_ZONE: timezone | ZoneInfo = ZoneInfo("Europe/Amsterdam")
+except ZoneInfoNotFoundError:  # no tz database: the meters' winter time is the better guess
+    METER_ZONE = WINTER
+"""NL, BE and LU meters keep Central European legal time."""
+
+_UNITS = {
+    u.lower(): u
+    for u in ("kWh", "Wh", "kW", "W", "kvarh", "varh", "kvar", "var", "kVAh", "VAh", "kVA", "VA",
+              "V", "A", "s", "m3", "GJ", "MJ", "Hz", "MWh")
+}
+_HEX_DIGITS = frozenset(string.hexdigits)
+_PLACEHOLDER_DAYS = ("000101", "700101")
+
+
+def canonical_unit(unit: str) -> str:
+    """The unit in its usual spelling (``kVar`` -> ``kvar``); unknown units as sent."""
+    return _UNITS.get(unit.lower(), unit)
+
+
+def split_number(group: str) -> tuple[Decimal | None, str | None]:
+    """``"000123.456*kWh"`` -> ``(Decimal("123.456"), "kWh")``; no unit gives None."""
+    number, star, unit = group.partition("*")
+    try:
+        value = Decimal(number)
+    except InvalidOperation:
+        value = None
+    else:
+        if not value.is_finite():
+            value = None
+    return value, (canonical_unit(unit) if star and unit else None)
+
+
+def number(group: str) -> Decimal | None:
+    """The number in a value group, unit ignored."""
+    return split_number(group)[0]
+
+
+_TO_KILO = {"W": -3, "Wh": -3, "var": -3, "varh": -3, "VA": -3, "VAh": -3, "MWh": 3}
+
+
+def kilo(group: str) -> Decimal | None:
+    """A power or energy group in k-units (kW, kWh): integer W/Wh meters are scaled."""
+    value, unit = split_number(group)
+    if value is None or unit is None:
+        return value
+    shift = _TO_KILO.get(unit)
+    return value if shift is None else value.scaleb(shift)
+
+
+def integer(group: str) -> int | None:
+    """An integer group (counters, tariff indicator, device type), unit ignored."""
+    value = number(group)
+    if value is None or value != value.to_integral_value():
+        return None
+    return int(value)
+
+
+@lru_cache(maxsize=512)
+def timestamp(group: str) -> datetime | None:
+    """A meter time stamp as an aware datetime, or None for placeholders.
+
+    ``YYMMDDhhmmssX`` with X = W (winter, +01:00) or S (summer, +02:00); 12 digits
+    without X (DSMR 2.2/3.0) are resolved in the meter's local zone; a 24-hex-digit DLMS
+    date-time (seen on some meters) is decoded. ``632525252525``, ``000101...`` and
+    ``700101...`` mean "no time" and give None, as does anything that is not a date.
+    """
+    text = group.strip()
+    if len(text) == 24 and _HEX_DIGITS.issuperset(text):
+        return _dlms_datetime(bytes.fromhex(text))
+    if len(text) == 13 and text[12] in "SWsw":
+        zone: timezone | ZoneInfo = SUMMER if text[12] in "Ss" else WINTER
+        text = text[:12]
+    elif len(text) == 12:
+        zone = METER_ZONE
+    else:
+        return None
+    if not text.isdigit() or text.startswith(_PLACEHOLDER_DAYS):
+        return None
+    try:
+        return datetime(
+            2000 + int(text[0:2]), int(text[2:4]), int(text[4:6]),
+            int(text[6:8]), int(text[8:10]), int(text[10:12]), tzinfo=zone,
+        )  # fmt: skip
+    except ValueError:
+        return None
+
+
+def _dlms_datetime(raw: bytes) -> datetime | None:
+    """Decode a 12-byte DLMS COSEM date-time (deviation in minutes, UTC = local + dev)."""
+    year = int.from_bytes(raw[0:2], "big")
+    month, day, _weekday, hour, minute, second = raw[2:8]
+    deviation = int.from_bytes(raw[9:11], "big", signed=True)
+    zone = WINTER if deviation == -0x8000 else timezone(timedelta(minutes=-deviation))
+    try:
+        return datetime(year, month, day, hour, minute, second, tzinfo=zone)
+    except ValueError:
+        return None
+
+
+def hex_text(group: str) -> str:
+    """Decode a hex-encoded octet string when it is printable text; else return it as sent.
+
+    IDs and messages are hex on most meters but plain text on some (Iskra IE,
+    NWA Warmtelink), and some hex IDs are binary: only a clean decode is trusted.
+    """
+    if len(group) % 2 or not group or not _HEX_DIGITS.issuperset(group):
+        return group
+    try:
+        text = bytes.fromhex(group).decode("ascii")
+    except UnicodeDecodeError:
+        return group
+    return text if text.isprintable() else group
+
+
+def equipment_id(group: str) -> str | None:
+    """An equipment ID: decoded when it is hex text; None when empty or all zeros."""
+    text = hex_text(group)
+    if not text.strip().strip("0"):
+        return None
+    return text
