@@ -71,9 +71,9 @@ _E = {
 for _t in range(1, 5):
     _E[f"1-0:1.8.{_t}"] = ObisInfo(f"energy_import_t{_t}", f"Energy imported, tariff {_t}", "kWh")
     _E[f"1-0:2.8.{_t}"] = ObisInfo(f"energy_export_t{_t}", f"Energy exported, tariff {_t}", "kWh")
-for _q in range(5, 9):
-    _E[f"1-0:{_q}.8.0"] = ObisInfo(f"reactive_energy_q{_q - 4}", f"Reactive energy Q{_q - 4}", "kvarh")
-    _E[f"1-0:{_q}.7.0"] = ObisInfo(f"reactive_power_q{_q - 4}", f"Reactive power Q{_q - 4}", "kvar")
+for _q in range(1, 5):
+    _E[f"1-0:{_q + 4}.8.0"] = ObisInfo(f"reactive_energy_q{_q}", f"Reactive energy Q{_q}", "kvarh")
+    _E[f"1-0:{_q + 4}.7.0"] = ObisInfo(f"reactive_power_q{_q}", f"Reactive power Q{_q}", "kvar")
 for _i, _code in enumerate(("2", "3", "4", "5"), start=2):
     _E[f"0-0:96.13.{_code}"] = ObisInfo(f"text_message_{_i - 1}", f"Text message {_i - 1} (LU)")
 _E.update(_phase_rows(("32.7.0", "52.7.0", "72.7.0"), "voltage", "Voltage", "V"))
@@ -82,8 +82,8 @@ _E.update(_phase_rows(("21.7.0", "41.7.0", "61.7.0"), "power_import", "Power imp
 _E.update(_phase_rows(("22.7.0", "42.7.0", "62.7.0"), "power_export", "Power exported", "kW"))
 _E.update(_phase_rows(("32.32.0", "52.32.0", "72.32.0"), "voltage_sags", "Voltage sags", ""))
 _E.update(_phase_rows(("32.36.0", "52.36.0", "72.36.0"), "voltage_swells", "Voltage swells", ""))
-_E.update(_phase_rows(("23.7.0", "43.7.0", "63.7.0"), "reactive_import", "Reactive power +Q", "kvar"))
-_E.update(_phase_rows(("24.7.0", "44.7.0", "64.7.0"), "reactive_export", "Reactive power -Q", "kvar"))
+_E.update(_phase_rows(("23.7.0", "43.7.0", "63.7.0"), "reactive_import", "Reactive +Q", "kvar"))
+_E.update(_phase_rows(("24.7.0", "44.7.0", "64.7.0"), "reactive_export", "Reactive -Q", "kvar"))
 _E.update(_phase_rows(("33.7.0", "53.7.0", "73.7.0"), "power_factor", "Power factor", ""))
 # 1-0:31.4.0 is one threshold for all phases in BE; HU adds 51.4.0 and 71.4.0 per phase.
 _E["1-0:51.4.0"] = ObisInfo("current_limit_l2", "Current limit L2 (HU)", "A")

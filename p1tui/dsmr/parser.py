@@ -63,10 +63,9 @@ def split_objects(raw: bytes) -> tuple[str, tuple[DataObject, ...]]:
     header = lines[0]
     objects: list[DataObject] = []
     pending = ""
-    for line in lines[1:]:
-        if pending:
-            line = pending + line
-            pending = ""
+    for next_line in lines[1:]:
+        line = pending + next_line if pending else next_line
+        pending = ""
         if not line:
             continue
         first = line[0]
@@ -305,7 +304,7 @@ def interpret(
             mbus_handler = _MBUS_HANDLERS.get(obis[4:])
             if mbus_handler is not None:
                 mbus_handler(c.mbus.setdefault(int(obis[2]), {}), obj.values)
-    return _build(header, objects, c, crc_status, crc_received, crc_computed)
+    return _build(header, objects, c, (crc_status, crc_received, crc_computed))
 
 
 def _registers(kilo: dict[tuple[int, int], Decimal | None], direction: int) -> Registers:
@@ -361,10 +360,9 @@ def _build(
     header: str,
     objects: tuple[DataObject, ...],
     c: _Collector,
-    crc_status: CrcStatus,
-    crc_received: int | None,
-    crc_computed: int | None,
+    crc: tuple[CrcStatus, int | None, int | None],
 ) -> Telegram:
+    crc_status, crc_received, crc_computed = crc
     fields = c.fields
     logical_name = fields.pop("logical_name", None)
     if fields.get("equipment_id") is None:

@@ -24,8 +24,28 @@ except ZoneInfoNotFoundError:  # no tz database: the meters' winter time is the 
 
 _UNITS = {
     u.lower(): u
-    for u in ("kWh", "Wh", "kW", "W", "kvarh", "varh", "kvar", "var", "kVAh", "VAh", "kVA", "VA",
-              "V", "A", "s", "m3", "GJ", "MJ", "Hz", "MWh")
+    for u in (
+        "kWh",
+        "Wh",
+        "kW",
+        "W",
+        "kvarh",
+        "varh",
+        "kvar",
+        "var",
+        "kVAh",
+        "VAh",
+        "kVA",
+        "VA",
+        "V",
+        "A",
+        "s",
+        "m3",
+        "GJ",
+        "MJ",
+        "Hz",
+        "MWh",
+    )
 }
 _HEX_DIGITS = frozenset(string.hexdigits)
 _PLACEHOLDER_DAYS = ("000101", "700101")
