@@ -1,0 +1,7 @@
+"""``python -m p1tui``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per ``p1tui`` subcommand, each with ``register(subparsers)`` and ``run(args)``."""
