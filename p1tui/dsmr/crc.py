@@ -4,12 +4,17 @@ Polynomial 0x8005 reflected (0xA001), init 0, no final XOR, computed over every 
 from ``/`` up to and including ``!``. A reflected CRC whose width equals the chunk width
 can consume a whole 16-bit little-endian word per table lookup, which halves the number
 of Python-level iterations; the 64 Ki-entry table is built on first use (about 10 ms).
+
+Where the ``fastcrc`` package is installed (a dependency wherever it ships a wheel), its
+compiled CRC-16/ARC is used instead: about 0.2 us for a 1 kB telegram against 10 us here,
+which matters at one telegram a second on a Raspberry Pi.
 """
 
 from __future__ import annotations
 
 import sys
 from array import array
+from collections.abc import Callable
 
 _POLY = 0xA001
 
@@ -46,8 +51,8 @@ def _words(data: bytes) -> memoryview | array:
     return words
 
 
-def crc16_arc(data: bytes | bytearray | memoryview, crc: int = 0) -> int:
-    """Return the CRC-16/ARC of ``data``, continuing from ``crc``."""
+def crc16_arc_python(data: bytes | bytearray | memoryview, crc: int = 0) -> int:
+    """Return the CRC-16/ARC of ``data``, continuing from ``crc`` (pure Python)."""
     data = bytes(data)
     t16 = _word_table()
     even = len(data) & ~1
@@ -56,3 +61,21 @@ def crc16_arc(data: bytes | bytearray | memoryview, crc: int = 0) -> int:
     if even != len(data):
         crc = _T8[(crc ^ data[-1]) & 0xFF] ^ (crc >> 8)
     return crc
+
+
+def _compiled() -> Callable[[bytes], int] | None:
+    try:
+        from fastcrc import crc16  # noqa: PLC0415 - optional accelerator
+    except ImportError:
+        return None
+    return crc16.arc
+
+
+_fast = _compiled()
+
+
+def crc16_arc(data: bytes | bytearray | memoryview) -> int:
+    """Return the CRC-16/ARC of ``data``."""
+    if _fast is not None:
+        return _fast(bytes(data))
+    return crc16_arc_python(data)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
+from typing import NamedTuple
 
 from .framer import CrcStatus
 
@@ -30,9 +31,12 @@ class Variant(str, Enum):
     OTHER = "other"
 
 
-@dataclass(frozen=True, slots=True)
-class DataObject:
-    """One data line: its OBIS reference and its value groups, exactly as sent."""
+class DataObject(NamedTuple):
+    """One data line: its OBIS reference and its value groups, exactly as sent.
+
+    A named tuple rather than a dataclass: a telegram has dozens and they are made
+    every second, and a tuple is the cheapest immutable record Python has.
+    """
 
     obis: str
     """Reduced ID ``A-B:C.D.E``, with a ``.255`` / ``*255`` suffix removed."""

@@ -9,8 +9,10 @@ layer then reads the catalogue's objects into typed fields in one pass.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from . import values as v
@@ -54,11 +56,27 @@ def parse_bytes(data: bytes, *, allow_invalid: bool = False) -> Telegram:
 # --- generic layer -----------------------------------------------------------------
 
 
+# One well-formed data line: OBIS, optional .255/*255, groups, nothing after the last ')'.
+_SIMPLE_LINE = re.compile(r"^([0-9]+-[0-9]+:[0-9]+\.[0-9]+\.[0-9]+)(?:[.*]255)?\((.*)\)\r?$", re.M)
+
+
 def split_objects(raw: bytes) -> tuple[str, tuple[DataObject, ...]]:
     """Split a telegram into its header line and its data lines, as sent."""
     text = raw.decode("latin-1")
     if not text.startswith("/"):
         raise ParseError("a telegram starts with '/'")
+    # Fast path: when every line between the header's blank line and '!' is a simple
+    # one-line object, one regex pass in C does the splitting.
+    simple = _SIMPLE_LINE.findall(text)
+    if len(simple) == text.count("\n") - 2 and "((" not in text and ") (" not in text:
+        header = text[: text.index("\n")].rstrip("\r")
+        new = tuple.__new__
+        return header, tuple([new(DataObject, (o, tuple(b.split(")(")))) for o, b in simple])
+    return _split_lines(text)
+
+
+def _split_lines(text: str) -> tuple[str, tuple[DataObject, ...]]:
+    """The general line-by-line splitter for everything the fast path does not cover."""
     lines = text.replace("\r", "").split("\n")
     header = lines[0]
     objects: list[DataObject] = []
@@ -113,19 +131,16 @@ def _groups(body: str) -> tuple[str, ...]:
 
 
 # --- interpreting layer ------------------------------------------------------------
+#
+# One dispatch table maps every OBIS reference the typed fields use (M-Bus ones for each
+# channel) to a handler, so reading a telegram costs one dict lookup and one call per
+# line. Handlers store into a scratch _Collector; _build turns it into a Telegram.
+
+Handler = Callable[["_Collector", tuple[str, ...]], None]
 
 _PHASES = ("l1", "l2", "l3")
-_PHASE_FIELDS = {
-    "1-0:32.7.0": (0, "voltage_v"), "1-0:52.7.0": (1, "voltage_v"),
-    "1-0:72.7.0": (2, "voltage_v"), "1-0:31.7.0": (0, "current_a"),
-    "1-0:51.7.0": (1, "current_a"), "1-0:71.7.0": (2, "current_a"),
-    "1-0:21.7.0": (0, "power_import_kw"), "1-0:41.7.0": (1, "power_import_kw"),
-    "1-0:61.7.0": (2, "power_import_kw"), "1-0:22.7.0": (0, "power_export_kw"),
-    "1-0:42.7.0": (1, "power_export_kw"), "1-0:62.7.0": (2, "power_export_kw"),
-}  # fmt: skip
-_SAGS = {"1-0:32.32.0": "l1", "1-0:52.32.0": "l2", "1-0:72.32.0": "l3"}
-_SWELLS = {"1-0:32.36.0": "l1", "1-0:52.36.0": "l2", "1-0:72.36.0": "l3"}
-_REGISTERS = {f"1-0:{d}.8.{t}": (d, t) for d in (1, 2) for t in range(10)}
+_MARKERS = frozenset(("1-3:0.2.8", "0-0:96.1.4", "0-0:42.0.0", "0-0:96.1.1", "0-0:1.0.0"))
+"""Codes whose presence tells the variant apart."""
 
 
 class _Collector:
@@ -148,6 +163,15 @@ def _first(values: tuple[str, ...]) -> str:
     return values[0] if values else ""
 
 
+def _marker(obis: str, then: Handler | None = None) -> Handler:
+    def handle(c: _Collector, vals: tuple[str, ...]) -> None:
+        c.present.add(obis)
+        if then is not None:
+            then(c, vals)
+
+    return handle
+
+
 def _version(c: _Collector, vals: tuple[str, ...]) -> None:
     c.fields["dsmr_version"] = _first(vals) or None
 
@@ -161,33 +185,46 @@ def _equipment(c: _Collector, vals: tuple[str, ...]) -> None:
 
 
 def _logical_name(c: _Collector, vals: tuple[str, ...]) -> None:
-    c.fields.setdefault("logical_name", v.equipment_id(_first(vals)))
+    c.fields["logical_name"] = v.equipment_id(_first(vals))
 
 
 def _tariff(c: _Collector, vals: tuple[str, ...]) -> None:
     c.fields["tariff"] = v.integer(_first(vals))
 
 
-def _power(name: str) -> Callable[[_Collector, tuple[str, ...]], None]:
-    def handle(c: _Collector, vals: tuple[str, ...]) -> None:
-        c.fields[name] = v.kilo(_first(vals))
-
-    return handle
+def _kilo_field(name: str, c: _Collector, vals: tuple[str, ...]) -> None:
+    c.fields[name] = v.kilo(_first(vals))
 
 
-def _counter(name: str) -> Callable[[_Collector, tuple[str, ...]], None]:
-    def handle(c: _Collector, vals: tuple[str, ...]) -> None:
-        c.fields[name] = v.integer(_first(vals))
+def _integer_field(name: str, c: _Collector, vals: tuple[str, ...]) -> None:
+    c.fields[name] = v.integer(_first(vals))
 
-    return handle
+
+def _register(key: tuple[int, int], c: _Collector, vals: tuple[str, ...]) -> None:
+    c.kilo[key] = v.kilo(_first(vals))
+
+
+def _phase_value(index: int, name: str, c: _Collector, vals: tuple[str, ...]) -> None:
+    phase = c.phases.get(index)
+    if phase is None:
+        phase = c.phases[index] = {}
+    phase[name] = v.kilo(_first(vals))
+
+
+def _sag(phase: str, c: _Collector, vals: tuple[str, ...]) -> None:
+    c.sags[phase] = v.integer(_first(vals))
+
+
+def _swell(phase: str, c: _Collector, vals: tuple[str, ...]) -> None:
+    c.swells[phase] = v.integer(_first(vals))
 
 
 def _failure_log(c: _Collector, vals: tuple[str, ...]) -> None:
-    entries = []
-    pairs = vals[2:] if len(vals) >= 2 else ()
-    for i in range(0, len(pairs) - 1, 2):
-        entries.append(PowerFailure(v.timestamp(pairs[i]), v.integer(pairs[i + 1])))
-    c.fields["power_failure_log"] = tuple(entries)
+    pairs = vals[2:]
+    c.fields["power_failure_log"] = tuple(
+        PowerFailure(v.timestamp(pairs[i]), v.integer(pairs[i + 1]))
+        for i in range(0, len(pairs) - 1, 2)
+    )
 
 
 def _text_message(c: _Collector, vals: tuple[str, ...]) -> None:
@@ -211,30 +248,11 @@ def _peak_history(c: _Collector, vals: tuple[str, ...]) -> None:
     # Hungary sends a billing snapshot under the same code; it stays in the objects.
     if len(vals) < 3 or not vals[0].isdigit() or vals[1] != "1-0:1.6.0":
         return
-    rows = [r for r in vals[3:] if r] if vals[3:] == ("",) else list(vals[3:])
+    rows = vals[3:]
     c.peak["history"] = tuple(
         PeakMonth(v.timestamp(rows[i]), v.timestamp(rows[i + 1]), v.kilo(rows[i + 2]))
         for i in range(0, len(rows) - 2, 3)
     )
-
-
-_HANDLERS: dict[str, Callable[[_Collector, tuple[str, ...]], None]] = {
-    "1-3:0.2.8": _version,
-    "0-0:96.1.4": _version,
-    "0-0:1.0.0": _timestamp,
-    "0-0:96.1.1": _equipment,
-    "0-0:42.0.0": _logical_name,
-    "0-0:96.14.0": _tariff,
-    "1-0:1.7.0": _power("power_import_kw"),
-    "1-0:2.7.0": _power("power_export_kw"),
-    "0-0:96.7.21": _counter("power_failures"),
-    "0-0:96.7.9": _counter("long_power_failures"),
-    "1-0:99.97.0": _failure_log,
-    "0-0:96.13.0": _text_message,
-    "1-0:1.4.0": _average_demand,
-    "1-0:1.6.0": _month_max,
-    "0-0:98.1.0": _peak_history,
-}
 
 
 def _mbus_type(m: dict[str, Any], vals: tuple[str, ...]) -> None:
@@ -264,15 +282,68 @@ def _mbus_valve(m: dict[str, Any], vals: tuple[str, ...]) -> None:
     m["valve"] = v.integer(_first(vals))
 
 
-_MBUS_HANDLERS: dict[str, Callable[[dict[str, Any], tuple[str, ...]], None]] = {
-    "24.1.0": _mbus_type,
-    "96.1.0": _mbus_id,
-    "96.1.1": _mbus_id,
-    "24.2.1": _mbus_reading,
-    "24.2.3": _mbus_reading,
-    "24.3.0": _mbus_profile,
-    "24.4.0": _mbus_valve,
-}
+def _on_channel(
+    channel: int, handler: Callable[[dict[str, Any], tuple[str, ...]], None]
+) -> Handler:
+    def handle(c: _Collector, vals: tuple[str, ...]) -> None:
+        device = c.mbus.get(channel)
+        if device is None:
+            device = c.mbus[channel] = {}
+        handler(device, vals)
+
+    return handle
+
+
+def _dispatch_table() -> dict[str, Handler]:
+    table: dict[str, Handler] = {
+        "1-3:0.2.8": _marker("1-3:0.2.8", _version),
+        "0-0:96.1.4": _marker("0-0:96.1.4", _version),
+        "0-0:1.0.0": _marker("0-0:1.0.0", _timestamp),
+        "0-0:96.1.1": _marker("0-0:96.1.1", _equipment),
+        "0-0:42.0.0": _marker("0-0:42.0.0", _logical_name),
+        "0-0:96.14.0": _tariff,
+        "1-0:1.7.0": partial(_kilo_field, "power_import_kw"),
+        "1-0:2.7.0": partial(_kilo_field, "power_export_kw"),
+        "0-0:96.7.21": partial(_integer_field, "power_failures"),
+        "0-0:96.7.9": partial(_integer_field, "long_power_failures"),
+        "1-0:99.97.0": _failure_log,
+        "0-0:96.13.0": _text_message,
+        "1-0:1.4.0": _average_demand,
+        "1-0:1.6.0": _month_max,
+        "0-0:98.1.0": _peak_history,
+    }
+    for direction in (1, 2):
+        for tariff in range(10):
+            table[f"1-0:{direction}.8.{tariff}"] = partial(_register, (direction, tariff))
+    for index, (volt, amp, imp, exp, sag, swell) in enumerate(
+        (
+            ("32.7.0", "31.7.0", "21.7.0", "22.7.0", "32.32.0", "32.36.0"),
+            ("52.7.0", "51.7.0", "41.7.0", "42.7.0", "52.32.0", "52.36.0"),
+            ("72.7.0", "71.7.0", "61.7.0", "62.7.0", "72.32.0", "72.36.0"),
+        )
+    ):
+        table[f"1-0:{volt}"] = partial(_phase_value, index, "voltage_v")
+        table[f"1-0:{amp}"] = partial(_phase_value, index, "current_a")
+        table[f"1-0:{imp}"] = partial(_phase_value, index, "power_import_kw")
+        table[f"1-0:{exp}"] = partial(_phase_value, index, "power_export_kw")
+        table[f"1-0:{sag}"] = partial(_sag, _PHASES[index])
+        table[f"1-0:{swell}"] = partial(_swell, _PHASES[index])
+    mbus_handlers = {
+        "24.1.0": _mbus_type,
+        "96.1.0": _mbus_id,
+        "96.1.1": _mbus_id,
+        "24.2.1": _mbus_reading,
+        "24.2.3": _mbus_reading,
+        "24.3.0": _mbus_profile,
+        "24.4.0": _mbus_valve,
+    }
+    for channel in MBUS_CHANNELS:
+        for code, handler in mbus_handlers.items():
+            table[f"0-{channel}:{code}"] = _on_channel(int(channel), handler)
+    return table
+
+
+_DISPATCH = _dispatch_table()
 
 
 def interpret(
@@ -284,26 +355,11 @@ def interpret(
 ) -> Telegram:
     """Read the catalogue's objects into the typed fields of a telegram."""
     c = _Collector()
-    handlers = _HANDLERS
-    for obj in objects:
-        obis = obj.obis
-        c.present.add(obis)
-        handler = handlers.get(obis)
+    dispatch = _DISPATCH.get
+    for obis, vals in objects:
+        handler = dispatch(obis)
         if handler is not None:
-            handler(c, obj.values)
-        elif obis in _PHASE_FIELDS:
-            index, name = _PHASE_FIELDS[obis]
-            c.phases.setdefault(index, {})[name] = v.kilo(_first(obj.values))
-        elif obis in _REGISTERS:
-            c.kilo[_REGISTERS[obis]] = v.kilo(_first(obj.values))
-        elif obis in _SAGS:
-            c.sags[_SAGS[obis]] = v.integer(_first(obj.values))
-        elif obis in _SWELLS:
-            c.swells[_SWELLS[obis]] = v.integer(_first(obj.values))
-        elif obis[:2] == "0-" and obis[2:3] in MBUS_CHANNELS and obis[3:4] == ":":
-            mbus_handler = _MBUS_HANDLERS.get(obis[4:])
-            if mbus_handler is not None:
-                mbus_handler(c.mbus.setdefault(int(obis[2]), {}), obj.values)
+            handler(c, vals)
     return _build(header, objects, c, (crc_status, crc_received, crc_computed))
 
 

@@ -56,8 +56,13 @@ def canonical_unit(unit: str) -> str:
     return _UNITS.get(unit.lower(), unit)
 
 
+@lru_cache(maxsize=4096)
 def split_number(group: str) -> tuple[Decimal | None, str | None]:
-    """``"000123.456*kWh"`` -> ``(Decimal("123.456"), "kWh")``; no unit gives None."""
+    """``"000123.456*kWh"`` -> ``(Decimal("123.456"), "kWh")``; no unit gives None.
+
+    Cached: from one telegram to the next most groups repeat exactly (IDs, counters,
+    registers between increments, voltages), and Decimal values are immutable.
+    """
     number, star, unit = group.partition("*")
     try:
         value = Decimal(number)
@@ -77,6 +82,7 @@ def number(group: str) -> Decimal | None:
 _TO_KILO = {"W": -3, "Wh": -3, "var": -3, "varh": -3, "VA": -3, "VAh": -3, "MWh": 3}
 
 
+@lru_cache(maxsize=4096)
 def kilo(group: str) -> Decimal | None:
     """A power or energy group in k-units (kW, kWh): integer W/Wh meters are scaled."""
     value, unit = split_number(group)
@@ -86,6 +92,7 @@ def kilo(group: str) -> Decimal | None:
     return value if shift is None else value.scaleb(shift)
 
 
+@lru_cache(maxsize=1024)
 def integer(group: str) -> int | None:
     """An integer group (counters, tariff indicator, device type), unit ignored."""
     value = number(group)
