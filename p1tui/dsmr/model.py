@@ -116,7 +116,8 @@ class Telegram:
     """One parsed telegram."""
 
     header: str
-    objects: tuple[DataObject, ...]
+    lines: tuple[tuple[str, str], ...]
+    """Every data line as ``(obis, body)``, in order, known or not (see :attr:`objects`)."""
     crc_status: CrcStatus = CrcStatus.UNCHECKED
     crc_received: int | None = None
     crc_computed: int | None = None
@@ -138,6 +139,7 @@ class Telegram:
     text_message: str | None = None
     peak_demand: PeakDemand | None = None
     mbus: tuple[MBusDevice, ...] = ()
+    _objects: tuple[DataObject, ...] | None = field(default=None, repr=False, compare=False)
 
     @property
     def crc_ok(self) -> bool | None:
@@ -145,3 +147,16 @@ class Telegram:
         if self.crc_status is CrcStatus.UNCHECKED:
             return None
         return self.crc_status is CrcStatus.OK
+
+    @property
+    def objects(self) -> tuple[DataObject, ...]:
+        """Every data line with its value groups split, made on first use.
+
+        Most consumers only need the typed fields, so the split is not paid for on
+        every telegram of a one-second stream.
+        """
+        if self._objects is None:
+            self._objects = tuple(
+                DataObject(obis, tuple(body.split(")("))) for obis, body in self.lines
+            )
+        return self._objects

@@ -10,16 +10,15 @@ layer then reads the catalogue's objects into typed fields in one pass.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from datetime import datetime
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from . import values as v
 from .errors import ParseError
 from .framer import CrcStatus, Frame, Framer
 from .model import (
-    DataObject,
     MBusDevice,
     PeakDemand,
     PeakMonth,
@@ -34,8 +33,8 @@ from .obis import MBUS_CHANNELS, MEDIA, MEDIUM_UNITS
 
 def parse(frame: Frame) -> Telegram:
     """Parse a frame from the :class:`~p1tui.dsmr.framer.Framer` (valid or not)."""
-    header, objects = split_objects(frame.raw)
-    return interpret(header, objects, frame.crc_status, frame.crc_received, frame.crc_computed)
+    header, lines = split_lines(frame.raw)
+    return interpret(header, lines, frame.crc_status, frame.crc_received, frame.crc_computed)
 
 
 def parse_bytes(data: bytes, *, allow_invalid: bool = False) -> Telegram:
@@ -60,7 +59,12 @@ def parse_bytes(data: bytes, *, allow_invalid: bool = False) -> Telegram:
 _SIMPLE_LINE = re.compile(r"^([0-9]+-[0-9]+:[0-9]+\.[0-9]+\.[0-9]+)(?:[.*]255)?\((.*)\)\r?$", re.M)
 
 
-def split_objects(raw: bytes) -> tuple[str, tuple[DataObject, ...]]:
+Line = tuple[str, str]
+"""A data line as ``(obis, body)``: body is the text between its first ``(`` and last ``)``,
+so its value groups are ``body.split(")(")``."""
+
+
+def split_lines(raw: bytes) -> tuple[str, tuple[Line, ...]]:
     """Split a telegram into its header line and its data lines, as sent."""
     text = raw.decode("latin-1")
     if not text.startswith("/"):
@@ -69,17 +73,15 @@ def split_objects(raw: bytes) -> tuple[str, tuple[DataObject, ...]]:
     # one-line object, one regex pass in C does the splitting.
     simple = _SIMPLE_LINE.findall(text)
     if len(simple) == text.count("\n") - 2 and "((" not in text and ") (" not in text:
-        header = text[: text.index("\n")].rstrip("\r")
-        new = tuple.__new__
-        return header, tuple([new(DataObject, (o, tuple(b.split(")(")))) for o, b in simple])
-    return _split_lines(text)
+        return text[: text.index("\n")].rstrip("\r"), tuple(simple)
+    return _split_general(text)
 
 
-def _split_lines(text: str) -> tuple[str, tuple[DataObject, ...]]:
-    """The general line-by-line splitter for everything the fast path does not cover."""
+def _split_general(text: str) -> tuple[str, tuple[Line, ...]]:
+    """The line-by-line splitter for everything the fast path does not cover."""
     lines = text.replace("\r", "").split("\n")
     header = lines[0]
-    objects: list[DataObject] = []
+    objects: list[tuple[str, tuple[str, ...]]] = []
     pending = ""
     for next_line in lines[1:]:
         line = pending + next_line if pending else next_line
@@ -93,20 +95,20 @@ def _split_lines(text: str) -> tuple[str, tuple[DataObject, ...]]:
             pending = line  # a value wrapped over lines (DSMR 3.0 text message)
             continue
         if first == "(" and objects:
-            last = objects[-1]  # continuation: DSMR 2.2/3.0 reading on the next line
-            objects[-1] = DataObject(last.obis, last.values + _groups(line))
+            obis, groups = objects[-1]  # continuation: DSMR 2.2/3.0 reading on the next line
+            objects[-1] = (obis, groups + _groups(line))
             continue
         paren = line.find("(")
         if paren < 0:
-            objects.append(DataObject(line.strip(), ()))
+            objects.append((line.strip(), ()))
             continue
         obis = line[:paren].rstrip()
         if obis.endswith((".255", "*255")):
             obis = obis[:-4]
-        objects.append(DataObject(obis, _groups(line[paren:])))
+        objects.append((obis, _groups(line[paren:])))
     if pending:
-        objects.append(DataObject(pending.partition("(")[0].strip(), _groups(pending)))
-    return header, tuple(objects)
+        objects.append((pending.partition("(")[0].strip(), _groups(pending)))
+    return header, tuple((obis, ")(".join(groups)) for obis, groups in objects)
 
 
 def _groups(body: str) -> tuple[str, ...]:
@@ -132,272 +134,249 @@ def _groups(body: str) -> tuple[str, ...]:
 
 # --- interpreting layer ------------------------------------------------------------
 #
-# One dispatch table maps every OBIS reference the typed fields use (M-Bus ones for each
-# channel) to a handler, so reading a telegram costs one dict lookup and one call per
-# line. Handlers store into a scratch _Collector; _build turns it into a Telegram.
+# One table maps every OBIS reference the typed fields use (M-Bus ones for each channel)
+# to (key, converter). Reading a telegram costs one dict lookup and one converter call
+# per line: ``found[key] = converter(body)``; _build then assembles the Telegram.
+# Converters take the whole line body; the one-group ones are cached in values.
 
-Handler = Callable[["_Collector", tuple[str, ...]], None]
-
-_PHASES = ("l1", "l2", "l3")
-_MARKERS = frozenset(("1-3:0.2.8", "0-0:96.1.4", "0-0:42.0.0", "0-0:96.1.1", "0-0:1.0.0"))
-"""Codes whose presence tells the variant apart."""
+Key = Hashable
+Converter = Callable[[str], Any]
 
 
-class _Collector:
-    """Mutable scratch state for one telegram while its objects are read."""
-
-    __slots__ = ("fields", "kilo", "mbus", "peak", "phases", "present", "sags", "swells")
-
-    def __init__(self) -> None:
-        self.fields: dict[str, Any] = {}
-        self.kilo: dict[tuple[int, int], Decimal | None] = {}
-        self.phases: dict[int, dict[str, Decimal | None]] = {}
-        self.sags: dict[str, int | None] = {}
-        self.swells: dict[str, int | None] = {}
-        self.peak: dict[str, Any] = {}
-        self.mbus: dict[int, dict[str, Any]] = {}
-        self.present: set[str] = set()
+def _version(body: str) -> str | None:
+    return v.first_group(body) or None
 
 
-def _first(values: tuple[str, ...]) -> str:
-    return values[0] if values else ""
-
-
-def _marker(obis: str, then: Handler | None = None) -> Handler:
-    def handle(c: _Collector, vals: tuple[str, ...]) -> None:
-        c.present.add(obis)
-        if then is not None:
-            then(c, vals)
-
-    return handle
-
-
-def _version(c: _Collector, vals: tuple[str, ...]) -> None:
-    c.fields["dsmr_version"] = _first(vals) or None
-
-
-def _timestamp(c: _Collector, vals: tuple[str, ...]) -> None:
-    c.fields["timestamp"] = v.timestamp(_first(vals))
-
-
-def _equipment(c: _Collector, vals: tuple[str, ...]) -> None:
-    c.fields["equipment_id"] = v.equipment_id(_first(vals))
-
-
-def _logical_name(c: _Collector, vals: tuple[str, ...]) -> None:
-    c.fields["logical_name"] = v.equipment_id(_first(vals))
-
-
-def _tariff(c: _Collector, vals: tuple[str, ...]) -> None:
-    c.fields["tariff"] = v.integer(_first(vals))
-
-
-def _kilo_field(name: str, c: _Collector, vals: tuple[str, ...]) -> None:
-    c.fields[name] = v.kilo(_first(vals))
-
-
-def _integer_field(name: str, c: _Collector, vals: tuple[str, ...]) -> None:
-    c.fields[name] = v.integer(_first(vals))
-
-
-def _register(key: tuple[int, int], c: _Collector, vals: tuple[str, ...]) -> None:
-    c.kilo[key] = v.kilo(_first(vals))
-
-
-def _phase_value(index: int, name: str, c: _Collector, vals: tuple[str, ...]) -> None:
-    phase = c.phases.get(index)
-    if phase is None:
-        phase = c.phases[index] = {}
-    phase[name] = v.kilo(_first(vals))
-
-
-def _sag(phase: str, c: _Collector, vals: tuple[str, ...]) -> None:
-    c.sags[phase] = v.integer(_first(vals))
-
-
-def _swell(phase: str, c: _Collector, vals: tuple[str, ...]) -> None:
-    c.swells[phase] = v.integer(_first(vals))
-
-
-def _failure_log(c: _Collector, vals: tuple[str, ...]) -> None:
-    pairs = vals[2:]
-    c.fields["power_failure_log"] = tuple(
+def _failure_log(body: str) -> tuple[PowerFailure, ...]:
+    pairs = body.split(")(")[2:]  # (count)(0-0:96.7.19) then (end)(duration) pairs
+    return tuple(
         PowerFailure(v.timestamp(pairs[i]), v.integer(pairs[i + 1]))
         for i in range(0, len(pairs) - 1, 2)
     )
 
 
-def _text_message(c: _Collector, vals: tuple[str, ...]) -> None:
-    c.fields["text_message"] = v.hex_text("".join(vals)) or None
+def _text_message(body: str) -> str | None:
+    return v.hex_text(body.replace(")(", "")) or None
 
 
-def _average_demand(c: _Collector, vals: tuple[str, ...]) -> None:
-    c.peak["current_average_kw"] = v.kilo(_first(vals))
-
-
-def _month_max(c: _Collector, vals: tuple[str, ...]) -> None:
+def _month_max(body: str) -> tuple[datetime | None, Decimal | None]:
+    vals = body.split(")(")
     if len(vals) >= 2:
-        c.peak["month_max_at"] = v.timestamp(vals[0])
-        c.peak["month_max_kw"] = v.kilo(vals[1])
-    else:
-        c.peak["month_max_kw"] = v.kilo(_first(vals))
+        return v.timestamp(vals[0]), v.kilo(vals[1])
+    return None, v.kilo(body)
 
 
-def _peak_history(c: _Collector, vals: tuple[str, ...]) -> None:
+def _peak_history(body: str) -> tuple[PeakMonth, ...] | None:
     # Belgian form only: (count)(1-0:1.6.0)(1-0:1.6.0) then rows of (month)(at)(kW).
     # Hungary sends a billing snapshot under the same code; it stays in the objects.
+    vals = body.split(")(")
     if len(vals) < 3 or not vals[0].isdigit() or vals[1] != "1-0:1.6.0":
-        return
+        return None
     rows = vals[3:]
-    c.peak["history"] = tuple(
+    return tuple(
         PeakMonth(v.timestamp(rows[i]), v.timestamp(rows[i + 1]), v.kilo(rows[i + 2]))
         for i in range(0, len(rows) - 2, 3)
     )
 
 
-def _mbus_type(m: dict[str, Any], vals: tuple[str, ...]) -> None:
-    m["device_type"] = v.integer(_first(vals))
+_Reading = tuple[datetime | None, Decimal | None, str | None]
 
 
-def _mbus_id(m: dict[str, Any], vals: tuple[str, ...]) -> None:
-    m["equipment_id"] = v.equipment_id(_first(vals))
+def _mbus_reading(body: str) -> _Reading:
+    vals = body.split(")(")
+    if len(vals) < 2:
+        return (None, *v.split_number(body))
+    return (v.timestamp(vals[0]), *v.split_number(vals[1]))
 
 
-def _mbus_reading(m: dict[str, Any], vals: tuple[str, ...]) -> None:
-    stamp, reading = (vals[0], vals[1]) if len(vals) >= 2 else ("", _first(vals))
-    m["timestamp"] = v.timestamp(stamp) if stamp else None
-    m["reading"], m["unit"] = v.split_number(reading)
-
-
-def _mbus_profile(m: dict[str, Any], vals: tuple[str, ...]) -> None:
+def _mbus_profile(body: str) -> _Reading:
     # (TST12)(status)(period)(count)(captured OBIS)(unit) + (reading) on the next line
-    m["timestamp"] = v.timestamp(_first(vals))
-    if len(vals) >= 7:
-        reading, unit = v.split_number(vals[6])
-        m["reading"] = reading
-        m["unit"] = unit or (v.canonical_unit(vals[5]) if vals[5] else None)
+    vals = body.split(")(")
+    if len(vals) < 7:
+        return v.timestamp(vals[0]), None, None
+    reading, unit = v.split_number(vals[6])
+    return v.timestamp(vals[0]), reading, unit or (v.canonical_unit(vals[5]) or None)
 
 
-def _mbus_valve(m: dict[str, Any], vals: tuple[str, ...]) -> None:
-    m["valve"] = v.integer(_first(vals))
+_PHASES = ("l1", "l2", "l3")
+_PHASE_CODES = (
+    ("32.7.0", "31.7.0", "21.7.0", "22.7.0", "32.32.0", "32.36.0"),
+    ("52.7.0", "51.7.0", "41.7.0", "42.7.0", "52.32.0", "52.36.0"),
+    ("72.7.0", "71.7.0", "61.7.0", "62.7.0", "72.32.0", "72.36.0"),
+)
+_PHASE_FIELDS = ("voltage_v", "current_a", "power_import_kw", "power_export_kw")
+_MBUS_FIELDS: dict[str, tuple[str, Converter]] = {
+    "24.1.0": ("device_type", v.integer),
+    "96.1.0": ("equipment_id", v.equipment_id),
+    "96.1.1": ("equipment_id", v.equipment_id),
+    "24.2.1": ("reading", _mbus_reading),
+    "24.2.3": ("reading", _mbus_reading),
+    "24.3.0": ("reading", _mbus_profile),
+    "24.4.0": ("valve", v.integer),
+}
 
 
-def _on_channel(
-    channel: int, handler: Callable[[dict[str, Any], tuple[str, ...]], None]
-) -> Handler:
-    def handle(c: _Collector, vals: tuple[str, ...]) -> None:
-        device = c.mbus.get(channel)
-        if device is None:
-            device = c.mbus[channel] = {}
-        handler(device, vals)
-
-    return handle
-
-
-def _dispatch_table() -> dict[str, Handler]:
-    table: dict[str, Handler] = {
-        "1-3:0.2.8": _marker("1-3:0.2.8", _version),
-        "0-0:96.1.4": _marker("0-0:96.1.4", _version),
-        "0-0:1.0.0": _marker("0-0:1.0.0", _timestamp),
-        "0-0:96.1.1": _marker("0-0:96.1.1", _equipment),
-        "0-0:42.0.0": _marker("0-0:42.0.0", _logical_name),
-        "0-0:96.14.0": _tariff,
-        "1-0:1.7.0": partial(_kilo_field, "power_import_kw"),
-        "1-0:2.7.0": partial(_kilo_field, "power_export_kw"),
-        "0-0:96.7.21": partial(_integer_field, "power_failures"),
-        "0-0:96.7.9": partial(_integer_field, "long_power_failures"),
-        "1-0:99.97.0": _failure_log,
-        "0-0:96.13.0": _text_message,
-        "1-0:1.4.0": _average_demand,
-        "1-0:1.6.0": _month_max,
-        "0-0:98.1.0": _peak_history,
+def _table() -> dict[str, tuple[Key, Converter]]:
+    table: dict[str, tuple[Key, Converter]] = {
+        "1-3:0.2.8": ("version_nl", _version),
+        "0-0:96.1.4": ("version_be", _version),
+        "0-0:1.0.0": ("timestamp", v.timestamp),
+        "0-0:96.1.1": ("equipment_id", v.equipment_id),
+        "0-0:42.0.0": ("logical_name", v.equipment_id),
+        "0-0:96.14.0": ("tariff", v.integer),
+        "1-0:1.7.0": ("power_import_kw", v.kilo),
+        "1-0:2.7.0": ("power_export_kw", v.kilo),
+        "0-0:96.7.21": ("power_failures", v.integer),
+        "0-0:96.7.9": ("long_power_failures", v.integer),
+        "1-0:99.97.0": ("power_failure_log", _failure_log),
+        "0-0:96.13.0": ("text_message", _text_message),
+        "1-0:1.4.0": ("current_average_kw", v.kilo),
+        "1-0:1.6.0": ("month_max", _month_max),
+        "0-0:98.1.0": ("history", _peak_history),
     }
     for direction in (1, 2):
         for tariff in range(10):
-            table[f"1-0:{direction}.8.{tariff}"] = partial(_register, (direction, tariff))
-    for index, (volt, amp, imp, exp, sag, swell) in enumerate(
-        (
-            ("32.7.0", "31.7.0", "21.7.0", "22.7.0", "32.32.0", "32.36.0"),
-            ("52.7.0", "51.7.0", "41.7.0", "42.7.0", "52.32.0", "52.36.0"),
-            ("72.7.0", "71.7.0", "61.7.0", "62.7.0", "72.32.0", "72.36.0"),
-        )
-    ):
-        table[f"1-0:{volt}"] = partial(_phase_value, index, "voltage_v")
-        table[f"1-0:{amp}"] = partial(_phase_value, index, "current_a")
-        table[f"1-0:{imp}"] = partial(_phase_value, index, "power_import_kw")
-        table[f"1-0:{exp}"] = partial(_phase_value, index, "power_export_kw")
-        table[f"1-0:{sag}"] = partial(_sag, _PHASES[index])
-        table[f"1-0:{swell}"] = partial(_swell, _PHASES[index])
-    mbus_handlers = {
-        "24.1.0": _mbus_type,
-        "96.1.0": _mbus_id,
-        "96.1.1": _mbus_id,
-        "24.2.1": _mbus_reading,
-        "24.2.3": _mbus_reading,
-        "24.3.0": _mbus_profile,
-        "24.4.0": _mbus_valve,
-    }
+            table[f"1-0:{direction}.8.{tariff}"] = (("register", direction, tariff), v.kilo)
+    for index, codes in enumerate(_PHASE_CODES):
+        for code, name in zip(codes, _PHASE_FIELDS, strict=False):
+            table[f"1-0:{code}"] = (("phase", index, name), v.kilo)
+        table[f"1-0:{codes[4]}"] = (("sags", _PHASES[index]), v.integer)
+        table[f"1-0:{codes[5]}"] = (("swells", _PHASES[index]), v.integer)
     for channel in MBUS_CHANNELS:
-        for code, handler in mbus_handlers.items():
-            table[f"0-{channel}:{code}"] = _on_channel(int(channel), handler)
+        for code, (name, converter) in _MBUS_FIELDS.items():
+            table[f"0-{channel}:{code}"] = (("mbus", int(channel), name), converter)
     return table
 
 
-_DISPATCH = _dispatch_table()
+_TABLE = _table()
+_PEAK_KEYS = ("current_average_kw", "month_max", "history")
 
 
 def interpret(
     header: str,
-    objects: tuple[DataObject, ...],
+    lines: tuple[Line, ...],
     crc_status: CrcStatus = CrcStatus.UNCHECKED,
     crc_received: int | None = None,
     crc_computed: int | None = None,
 ) -> Telegram:
-    """Read the catalogue's objects into the typed fields of a telegram."""
-    c = _Collector()
-    dispatch = _DISPATCH.get
-    for obis, vals in objects:
-        handler = dispatch(obis)
-        if handler is not None:
-            handler(c, vals)
-    return _build(header, objects, c, (crc_status, crc_received, crc_computed))
+    """Read the catalogue's lines into the typed fields of a telegram."""
+    found: dict[Key, Any] = {}
+    entry_for = _TABLE.get
+    for obis, body in lines:
+        entry = entry_for(obis)
+        if entry is not None:
+            found[entry[0]] = entry[1](body)
+    version = found.get("version_be") or found.get("version_nl")
+    return Telegram(
+        header=header,
+        lines=lines,
+        crc_status=crc_status,
+        crc_received=crc_received,
+        crc_computed=crc_computed,
+        variant=detect_variant(header, found, crc_status),
+        dsmr_version=version,
+        timestamp=found.get("timestamp"),
+        equipment_id=found.get("equipment_id") or found.get("logical_name"),
+        tariff=found.get("tariff"),
+        power_import_kw=found.get("power_import_kw"),
+        power_export_kw=found.get("power_export_kw"),
+        energy_import_kwh=_registers(found, 1),
+        energy_export_kwh=_registers(found, 2),
+        phases=_phases(found),
+        power_failures=found.get("power_failures"),
+        long_power_failures=found.get("long_power_failures"),
+        power_failure_log=found.get("power_failure_log"),
+        voltage_sags=_per_phase(found, "sags"),
+        voltage_swells=_per_phase(found, "swells"),
+        text_message=found.get("text_message"),
+        peak_demand=_peak_demand(found),
+        mbus=_mbus(found),
+    )
 
 
-def _registers(kilo: dict[tuple[int, int], Decimal | None], direction: int) -> Registers:
-    tariffs = [value for (d, t), value in kilo.items() if d == direction and t]
-    total = kilo.get((direction, 0))
-    if total is None and tariffs and None not in tariffs:
+_TARIFFS = range(1, 5)  # NL/BE send 1 and 2; Hungary and Lithuania up to 4
+_REGISTER_KEYS = {d: tuple(("register", d, t) for t in _TARIFFS) for d in (1, 2)}
+_PHASE_KEYS = tuple(tuple(("phase", i, name) for name in _PHASE_FIELDS) for i in range(3))
+_COUNT_KEYS = {kind: tuple((kind, p) for p in _PHASES) for kind in ("sags", "swells")}
+_MBUS_NAMES = ("device_type", "equipment_id", "reading", "valve")
+_MBUS_KEYS = tuple(
+    (int(n), tuple(("mbus", int(n), name) for name in _MBUS_NAMES)) for n in MBUS_CHANNELS
+)
+_NO_PHASE = [None] * len(_PHASE_FIELDS)
+
+
+def _registers(found: dict[Key, Any], direction: int) -> Registers:
+    tariffs = [value for value in map(found.get, _REGISTER_KEYS[direction]) if value is not None]
+    total = found.get(("register", direction, 0))
+    if total is None and tariffs:
         total = sum(tariffs, Decimal(0))
-    return Registers(kilo.get((direction, 1)), kilo.get((direction, 2)), total)
+    return Registers(
+        found.get(("register", direction, 1)), found.get(("register", direction, 2)), total
+    )
 
 
-def _mbus_device(channel: int, m: dict[str, Any]) -> MBusDevice:
-    device_type = m.get("device_type")
+def _phases(found: dict[Key, Any]) -> dict[str, Phase]:
+    phases = {}
+    for name, keys in zip(_PHASES, _PHASE_KEYS, strict=True):
+        values = list(map(found.get, keys))
+        if values != _NO_PHASE:
+            phases[name] = Phase(*values)
+    return phases
+
+
+def _per_phase(found: dict[Key, Any], kind: str) -> dict[str, int | None] | None:
+    counts = {key[1]: found[key] for key in _COUNT_KEYS[kind] if key in found}
+    return counts or None
+
+
+def _peak_demand(found: dict[Key, Any]) -> PeakDemand | None:
+    if not ("current_average_kw" in found or "month_max" in found or "history" in found):
+        return None
+    at, month_max = found.get("month_max", (None, None))
+    return PeakDemand(found.get("current_average_kw"), month_max, at, found.get("history"))
+
+
+def _mbus(found: dict[Key, Any]) -> tuple[MBusDevice, ...]:
+    """One device per announced channel: any of its lines sent, even empty ones."""
+    return tuple(
+        _mbus_device(channel, *map(found.get, keys))
+        for channel, keys in _MBUS_KEYS
+        if any(key in found for key in keys)
+    )
+
+
+def _mbus_device(
+    channel: int,
+    device_type: int | None,
+    equipment_id: str | None,
+    reading: _Reading | None,
+    valve: int | None,
+) -> MBusDevice:
     medium = MEDIA.get(device_type, "unknown") if device_type is not None else None
-    unit = m.get("unit") or (MEDIUM_UNITS.get(medium) if medium else None)
+    timestamp, value, unit = reading or (None, None, None)
     return MBusDevice(
         channel=channel,
         device_type=device_type,
         medium=medium,
-        equipment_id=m.get("equipment_id"),
-        reading=m.get("reading"),
-        unit=unit,
-        timestamp=m.get("timestamp"),
-        valve=m.get("valve"),
+        equipment_id=equipment_id,
+        reading=value,
+        unit=unit or (MEDIUM_UNITS.get(medium) if medium else None),
+        timestamp=timestamp,
+        valve=valve,
     )
 
 
-def detect_variant(
-    header: str, present: set[str], version: str | None, crc_status: CrcStatus
-) -> Variant:
+def detect_variant(header: str, found: dict[Key, Any], crc_status: CrcStatus) -> Variant:
     """Tell the telegram's family from its header and the objects it carries."""
-    if "0-0:96.1.4" in present:
+    if "version_be" in found:
         return Variant.BE
+    version = found.get("version_nl")
+    has_meter_id = "equipment_id" in found
     if header.startswith("/Lux") or (
-        "1-3:0.2.8" in present and "0-0:42.0.0" in present and "0-0:96.1.1" not in present
+        version is not None and "logical_name" in found and not has_meter_id
     ):
         return Variant.LU
-    if version and "1-3:0.2.8" in present and "0-0:96.1.1" in present:
+    if version and has_meter_id:
         if version.startswith("5"):
             return Variant.NL5
         if version.startswith("4"):
@@ -405,44 +384,8 @@ def detect_variant(
     if (
         crc_status is CrcStatus.UNCHECKED
         and version is None
-        and "0-0:96.1.1" in present
-        and "0-0:1.0.0" not in present
+        and has_meter_id
+        and "timestamp" not in found
     ):
         return Variant.NL2
     return Variant.OTHER
-
-
-def _build(
-    header: str,
-    objects: tuple[DataObject, ...],
-    c: _Collector,
-    crc: tuple[CrcStatus, int | None, int | None],
-) -> Telegram:
-    crc_status, crc_received, crc_computed = crc
-    fields = c.fields
-    logical_name = fields.pop("logical_name", None)
-    if fields.get("equipment_id") is None:
-        fields["equipment_id"] = logical_name
-    if c.phases:
-        fields["phases"] = {_PHASES[i]: Phase(**c.phases[i]) for i in sorted(c.phases)}
-    if c.sags:
-        fields["voltage_sags"] = c.sags
-    if c.swells:
-        fields["voltage_swells"] = c.swells
-    if c.peak:
-        fields["peak_demand"] = PeakDemand(**c.peak)
-    if c.mbus:
-        fields["mbus"] = tuple(_mbus_device(n, c.mbus[n]) for n in sorted(c.mbus))
-    if c.kilo:
-        fields["energy_import_kwh"] = _registers(c.kilo, 1)
-        fields["energy_export_kwh"] = _registers(c.kilo, 2)
-    variant = detect_variant(header, c.present, fields.get("dsmr_version"), crc_status)
-    return Telegram(
-        header=header,
-        objects=objects,
-        crc_status=crc_status,
-        crc_received=crc_received,
-        crc_computed=crc_computed,
-        variant=variant,
-        **fields,
-    )

@@ -51,6 +51,11 @@ _HEX_DIGITS = frozenset(string.hexdigits)
 _PLACEHOLDER_DAYS = ("000101", "700101")
 
 
+def first_group(body: str) -> str:
+    """The first value group of a line body (``"a)(b"`` -> ``"a"``); a group as it is."""
+    return body.partition(")(")[0]
+
+
 def canonical_unit(unit: str) -> str:
     """The unit in its usual spelling (``kVar`` -> ``kvar``); unknown units as sent."""
     return _UNITS.get(unit.lower(), unit)
@@ -60,10 +65,13 @@ def canonical_unit(unit: str) -> str:
 def split_number(group: str) -> tuple[Decimal | None, str | None]:
     """``"000123.456*kWh"`` -> ``(Decimal("123.456"), "kWh")``; no unit gives None.
 
+    Like every converter here it takes a value group or a whole line body, whose first
+    group it reads.
+
     Cached: from one telegram to the next most groups repeat exactly (IDs, counters,
     registers between increments, voltages), and Decimal values are immutable.
     """
-    number, star, unit = group.partition("*")
+    number, star, unit = first_group(group).partition("*")
     try:
         value = Decimal(number)
     except InvalidOperation:
@@ -110,7 +118,7 @@ def timestamp(group: str) -> datetime | None:
     date-time (seen on some meters) is decoded. ``632525252525``, ``000101...`` and
     ``700101...`` mean "no time" and give None, as does anything that is not a date.
     """
-    text = group.strip()
+    text = first_group(group).strip()
     if len(text) == 24 and _HEX_DIGITS.issuperset(text):
         return _dlms_datetime(bytes.fromhex(text))
     if len(text) == 13 and text[12] in "SWsw":
@@ -158,9 +166,10 @@ def hex_text(group: str) -> str:
     return text if text.isprintable() else group
 
 
+@lru_cache(maxsize=256)
 def equipment_id(group: str) -> str | None:
     """An equipment ID: decoded when it is hex text; None when empty or all zeros."""
-    text = hex_text(group)
+    text = hex_text(first_group(group))
     if not text.strip().strip("0"):
         return None
     return text
