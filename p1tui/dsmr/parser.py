@@ -330,10 +330,11 @@ def _per_phase(found: dict[Key, Any], kind: str) -> dict[str, int | None] | None
 
 
 def _peak_demand(found: dict[Key, Any]) -> PeakDemand | None:
-    if not ("current_average_kw" in found or "month_max" in found or "history" in found):
+    history = found.get("history")  # None also when 0-0:98.1.0 is not the Belgian form
+    if not ("current_average_kw" in found or "month_max" in found or history is not None):
         return None
     at, month_max = found.get("month_max", (None, None))
-    return PeakDemand(found.get("current_average_kw"), month_max, at, found.get("history"))
+    return PeakDemand(found.get("current_average_kw"), month_max, at, history)
 
 
 def _mbus(found: dict[Key, Any]) -> tuple[MBusDevice, ...]:

@@ -1,0 +1,112 @@
+"""``p1tui decode``: raw P1 data in, one JSON object per telegram out (JSON Lines)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterator
+from typing import BinaryIO, TextIO
+
+from ..dsmr import DSMRError, Frame, Framer, FramerStats, parse
+from ..dsmr.export import to_json
+
+CHUNK = 1 << 16
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``decode`` subcommand."""
+    parser = subparsers.add_parser(
+        "decode",
+        help="turn raw P1 data (a capture, a log, glued telegrams) into JSON Lines",
+        description=(
+            "Read raw P1 data and write one JSON object per valid telegram to stdout, "
+            "then a one-line summary to stderr. Junk between telegrams is skipped; a "
+            "telegram whose CRC fails is counted and left out unless --include-invalid."
+        ),
+    )
+    parser.add_argument(
+        "files", nargs="*", metavar="FILE", help="files to read; none or '-' reads stdin"
+    )
+    parser.add_argument(
+        "--include-invalid",
+        action="store_true",
+        help='also write telegrams whose CRC failed, with "crc_ok": false',
+    )
+    parser.set_defaults(run=run)
+
+
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    while chunk := stream.read(CHUNK):
+        yield chunk
+
+
+def decode_stream(
+    stream: BinaryIO, out: TextIO, framer: Framer, *, include_invalid: bool = False
+) -> None:
+    """Frame, parse and write every telegram in ``stream``; counts go to ``framer.stats``."""
+    for chunk in _chunks(stream):
+        _write_frames(framer.feed(chunk), out, include_invalid)
+    _write_frames(framer.close(), out, include_invalid)
+
+
+def _write_frames(frames: list[Frame], out: TextIO, include_invalid: bool) -> None:
+    lines = []
+    for frame in frames:
+        if not frame.valid and not include_invalid:
+            continue
+        try:
+            telegram = parse(frame)
+        except DSMRError:
+            continue  # only a failed frame can be this broken; it is counted already
+        lines.append(to_json(telegram, frame))
+    if lines:
+        out.write("\n".join(lines) + "\n")
+
+
+def _summary(stats: list[FramerStats]) -> str:
+    def total(name: str) -> int:
+        return sum(getattr(s, name) for s in stats)
+
+    good = total("frames_ok") + total("frames_unchecked")
+    unchecked = total("frames_unchecked")
+    failures = total("crc_failures")
+    return (
+        f"{good} telegram{'s' if good != 1 else ''}"
+        + (f" ({unchecked} without CRC)" if unchecked else "")
+        + f", {failures} CRC failure{'s' if failures != 1 else ''}"
+        + f", {total('frames_truncated')} truncated, {total('bytes_skipped')} bytes skipped"
+    )
+
+
+def _decode_one(name: str, framer: Framer, include_invalid: bool) -> None:
+    if name == "-":
+        decode_stream(sys.stdin.buffer, sys.stdout, framer, include_invalid=include_invalid)
+        return
+    with open(name, "rb") as stream:
+        decode_stream(stream, sys.stdout, framer, include_invalid=include_invalid)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Decode every input; 0 when all were read, 2 when one could not be."""
+    status = 0
+    stats: list[FramerStats] = []
+    try:
+        for name in args.files or ["-"]:
+            framer = Framer()  # one per input: each is its own stream
+            stats.append(framer.stats)
+            try:
+                _decode_one(name, framer, args.include_invalid)
+            except OSError as error:
+                if isinstance(error, BrokenPipeError):
+                    raise
+                reason = error.strerror or str(error)
+                print(f"p1tui decode: cannot read {name}: {reason}", file=sys.stderr)
+                status = 2
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as other Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    print(f"p1tui decode: {_summary(stats)}", file=sys.stderr)
+    return status
