@@ -66,7 +66,7 @@ def explain_bytes(sample: bytes, settings: SerialSettings | None = None) -> Diag
         baud = settings.baudrate if settings else 9600
         preset = " (the DSMR 2.2/3.0 preset)" if baud == 9600 and parity == "E" else ""
         return Diagnosis(
-            f"bytes arrive but no telegram: this looks like {baud} 7{parity}1 data read as {here}.",
+            f"bytes arrive but no telegram: this looks like {baud} 7{parity}1 data read at {here}.",
             f"Set 7 data bits and {name} parity: {baud} 7{parity}1{preset}.",
         )
     if sample.count(0) / n > 0.9:
@@ -76,9 +76,13 @@ def explain_bytes(sample: bytes, settings: SerialSettings | None = None) -> Diag
             "'invert RX' option; also check the wiring.",
         )
     if sum(b in _STEPS for b in sample) / n > 0.8 and text < 0.5:
+        slower = (
+            "9600 7E1 data (DSMR 2.2/3.0)"
+            if not settings or settings.baudrate > 9600
+            else ("data slower than 9600 baud")
+        )
         return Diagnosis(
-            f"bytes arrive but no telegram: this looks like slower data (9600 7E1, "
-            f"DSMR 2.2/3.0) read at {here}.",
+            f"bytes arrive but no telegram: this looks like {slower} read at {here}.",
             "Try 9600 7E1 (the DSMR 2.2/3.0 preset), or run `p1tui detect`.",
         )
     if text > 0.95:
