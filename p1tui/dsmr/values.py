@@ -7,9 +7,10 @@ meaning: a value it cannot read becomes None, never a guess.
 
 from __future__ import annotations
 
+import re
 import string
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -61,6 +62,11 @@ def canonical_unit(unit: str) -> str:
     return _UNITS.get(unit.lower(), unit)
 
 
+_NUMERAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)")
+"""What meters send: ASCII digits, a sign, a point. Decimal() would also take exponents
+(``9E999999`` overflows in any sum), ``NaN``, ``1_000``, spaces and non-ASCII digits."""
+
+
 @lru_cache(maxsize=4096)
 def split_number(group: str) -> tuple[Decimal | None, str | None]:
     """``"000123.456*kWh"`` -> ``(Decimal("123.456"), "kWh")``; no unit gives None.
@@ -72,13 +78,7 @@ def split_number(group: str) -> tuple[Decimal | None, str | None]:
     registers between increments, voltages), and Decimal values are immutable.
     """
     number, star, unit = first_group(group).partition("*")
-    try:
-        value = Decimal(number)
-    except InvalidOperation:
-        value = None
-    else:
-        if not value.is_finite():
-            value = None
+    value = Decimal(number) if _NUMERAL.fullmatch(number) else None
     return value, (canonical_unit(unit) if star and unit else None)
 
 
@@ -144,7 +144,12 @@ def _dlms_datetime(raw: bytes) -> datetime | None:
     year = int.from_bytes(raw[0:2], "big")
     month, day, _weekday, hour, minute, second = raw[2:8]
     deviation = int.from_bytes(raw[9:11], "big", signed=True)
-    zone = WINTER if deviation == -0x8000 else timezone(timedelta(minutes=-deviation))
+    if deviation == -0x8000:  # "not specified"
+        zone = WINTER
+    elif -720 <= deviation <= 720:  # the DLMS range, in minutes
+        zone = timezone(timedelta(minutes=-deviation))
+    else:
+        return None
     try:
         return datetime(year, month, day, hour, minute, second, tzinfo=zone)
     except ValueError:
