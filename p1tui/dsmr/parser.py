@@ -70,10 +70,18 @@ def split_lines(raw: bytes) -> tuple[str, tuple[Line, ...]]:
     if not text.startswith("/"):
         raise ParseError("a telegram starts with '/'")
     # Fast path: when every line between the header's blank line and '!' is a simple
-    # one-line object, one regex pass in C does the splitting.
+    # one-line object, one regex pass in C does the splitting. The count only proves that
+    # when the blank line is there: without it, one line the regex skipped (a DSMR 2.2
+    # continuation, a space before '(') would take the blank line's place and be lost.
     simple = _SIMPLE_LINE.findall(text)
-    if len(simple) == text.count("\n") - 2 and "((" not in text and ") (" not in text:
-        return text[: text.index("\n")].rstrip("\r"), tuple(simple)
+    end = text.find("\n")
+    if (
+        len(simple) == text.count("\n") - 2
+        and text.startswith(("\n", "\r\n"), end + 1)
+        and "((" not in text
+        and ") (" not in text
+    ):
+        return text[:end].rstrip("\r"), tuple(simple)
     return _split_general(text)
 
 

@@ -1,0 +1,256 @@
+"""The parser's generic layer (every line kept, whatever its form) and its error family."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from p1tui.dsmr import (
+    CrcStatus,
+    DSMRError,
+    Frame,
+    ParseError,
+    Variant,
+    crc16_arc,
+    parse,
+    parse_bytes,
+)
+
+
+def telegram(*lines: str, header: str = "/XXX5 test", blank: bool = True, eol: str = "\r\n"):
+    """A telegram with a correct CRC around the given data lines."""
+    text = header + eol + (eol if blank else "") + "".join(line + eol for line in lines) + "!"
+    body = text.encode("latin-1")
+    return body + b"%04X" % crc16_arc(body) + eol.encode()
+
+
+def unchecked(*lines: str, header: str = "/XXX5 test", blank: bool = True) -> bytes:
+    """A DSMR 2.2/3.0-style telegram: no CRC."""
+    text = header + "\r\n" + ("\r\n" if blank else "") + "".join(f"{x}\r\n" for x in lines)
+    return (text + "!\r\n").encode("latin-1")
+
+
+def values_of(data: bytes) -> dict[str, tuple[str, ...]]:
+    return {o.obis: o.values for o in parse_bytes(data).objects}
+
+
+# --- generic layer -----------------------------------------------------------------
+
+
+def test_continuation_line_carries_the_dsmr22_gas_reading() -> None:
+    data = unchecked(
+        "0-0:96.1.1(4B384547303034303436333935353037)",
+        "0-1:24.1.0(03)",
+        "0-1:24.3.0(090212160000)(00)(60)(1)(0-1:24.2.1)(m3)",
+        "(00001.001)",
+        "0-1:24.4.0(1)",
+    )
+    t = parse_bytes(data)
+    assert [o.obis for o in t.objects] == [
+        "0-0:96.1.1", "0-1:24.1.0", "0-1:24.3.0", "0-1:24.4.0",
+    ]  # fmt: skip
+    assert t.objects[2].values[-1] == "00001.001"
+    (gas,) = t.mbus
+    assert (gas.medium, gas.reading, gas.unit, gas.valve) == ("gas", Decimal("1.001"), "m3", 1)
+    assert gas.timestamp is not None
+    assert gas.timestamp.isoformat() == "2009-02-12T16:00:00+01:00"
+
+
+def test_value_wrapped_over_lines_is_joined() -> None:
+    # The DSMR 3.0 CS example wraps the text message over three lines.
+    data = unchecked(
+        "0-0:96.1.1(4B384547303034303436333935353037)",
+        "0-0:96.13.0(303132333435363738393A3B3C3D3E3F3031323334353637",
+        "38393A3B3C3D3E3F303132333435363738393A3B3C3D3E3F",
+        "303132333435363738393A3B3C3D3E3F)",
+        "1-0:1.8.1(00001.001*kWh)",
+    )
+    t = parse_bytes(data)
+    assert t.text_message == "0123456789:;<=>?" * 4
+    assert [o.obis for o in t.objects] == ["0-0:96.1.1", "0-0:96.13.0", "1-0:1.8.1"]
+    assert t.energy_import_kwh.tariff1 == Decimal("1.001")
+
+
+@pytest.mark.parametrize("suffix", [".255", "*255"])
+def test_255_suffix_is_dropped_from_the_reference(suffix: str) -> None:
+    t = parse_bytes(telegram(f"1-0:31.7.0{suffix}(001*A)", f"1-0:1.8.0{suffix}(000001.500*kWh)"))
+    assert [o.obis for o in t.objects] == ["1-0:31.7.0", "1-0:1.8.0"]
+    assert t.phases["l1"].current_a == 1
+    assert t.energy_import_kwh.total == Decimal("1.500")
+
+
+def test_double_brackets_are_one_group_and_do_not_disturb_other_lines() -> None:
+    data = telegram("1-0:0.2.0((ER11))", "1-0:0.2.8((ER12))", "1-0:1.7.0(00.111*kW)")
+    t = parse_bytes(data)
+    by_code = {o.obis: o.values for o in t.objects}
+    assert by_code["1-0:0.2.0"] == ("(ER11)",)
+    assert by_code["1-0:0.2.8"] == ("(ER12)",)
+    assert t.power_import_kw == Decimal("0.111")
+    assert t.dsmr_version is None  # 1-0:0.2.8 is the firmware checksum, not 1-3:0.2.8
+
+
+def test_spaces_before_the_bracket() -> None:
+    data = telegram(
+        "1-3:0.2.8(50)",
+        "0-1:24.1.0 (003)",
+        "0-1:24.2.1  (231102121002W)(00092.287*m3)",
+    )
+    (gas,) = parse_bytes(data).mbus
+    assert gas.reading == Decimal("92.287")
+    assert gas.device_type == 3
+
+
+@pytest.mark.parametrize("blank", [True, False])
+def test_every_line_is_kept_with_or_without_the_blank_line_after_the_header(blank) -> None:
+    # Without the blank line a naive "count the lines" shortcut would drop one line.
+    data = unchecked(
+        "0-0:96.1.1(4B384547303034303436333935353037)",
+        "1-0:1.8.1(12345.678*kWh)",
+        "0-1:24.1.0(03)",
+        "0-1:24.3.0(090212160000)(00)(60)(1)(0-1:24.2.1)(m3)",
+        "(00001.001)",
+        blank=blank,
+    )
+    t = parse_bytes(data)
+    assert len(t.objects) == 4
+    assert t.mbus[0].reading == Decimal("1.001")
+    spaced = telegram("1-0:1.8.1(000001.000*kWh)", "0-1:24.2.1 (231102121002W)(00092.287*m3)",
+                      blank=blank)  # fmt: skip
+    assert [o.obis for o in parse_bytes(spaced).objects] == ["1-0:1.8.1", "0-1:24.2.1"]
+
+
+def test_lf_only_lines_parse_like_crlf() -> None:
+    lines = ("1-3:0.2.8(50)", "0-0:1.0.0(231124215658W)", "1-0:1.8.1(000341.156*kWh)")
+    crlf = parse_bytes(telegram(*lines))
+    lf = parse_bytes(telegram(*lines, eol="\n"))
+    assert lf.objects == crlf.objects
+    assert lf.timestamp == crlf.timestamp
+    assert lf.energy_import_kwh == crlf.energy_import_kwh
+
+
+def test_unknown_codes_and_lines_without_groups_are_kept() -> None:
+    t = parse_bytes(telegram("9-9:99.99.9(abc)(def*X)", "1-0:1.8.1(000001.000*kWh)"))
+    assert t.objects[0].obis == "9-9:99.99.9"
+    assert t.objects[0].values == ("abc", "def*X")
+
+
+def test_line_sent_with_no_entries() -> None:
+    t = parse_bytes(
+        telegram("1-0:99.97.0()", "0-0:96.13.0()", "0-0:98.1.0(0)(1-0:1.6.0)(1-0:1.6.0)()")
+    )
+    assert t.power_failure_log == ()
+    assert t.text_message is None
+    assert t.peak_demand is not None
+    assert t.peak_demand.history == ()
+
+
+def test_failure_log_keeps_the_order_sent_and_placeholder_times_are_none() -> None:
+    t = parse_bytes(
+        telegram(
+            "1-0:99.97.0(3)(0-0:96.7.19)(101208152415W)(0000000240*s)"
+            "(000101000001W)(2147483647*s)(101208151004W)(0000000301*s)"
+        )
+    )
+    assert t.power_failure_log is not None
+    assert [(e.end and e.end.isoformat(), e.duration_s) for e in t.power_failure_log] == [
+        ("2010-12-08T15:24:15+01:00", 240),
+        (None, 2147483647),
+        ("2010-12-08T15:10:04+01:00", 301),
+    ]
+
+
+def test_mbus_channel_on_any_number_and_gas_on_channel_4() -> None:
+    t = parse_bytes(
+        telegram(
+            "0-4:24.1.0(003)",
+            "0-4:96.1.0(4730303339303031393336393930363139)",
+            "0-4:24.2.1(200426223001S)(00246.138*m3)",
+            "0-3:24.1.0(012)",
+            "0-3:24.2.1(200426223001S)(00012.50*GJ)",
+            "0-2:24.1.0(010)",
+            "0-2:24.2.1(200426223001S)(00001.25)",
+        )
+    )
+    assert [(m.channel, m.medium, m.unit) for m in t.mbus] == [
+        (2, "cooling", "GJ"),  # no unit sent: from the device type
+        (3, "heat", "GJ"),
+        (4, "gas", "m3"),
+    ]
+    assert t.mbus[2].equipment_id == "G0039001936990619"
+
+
+def test_empty_mbus_channel_is_reported_as_such() -> None:
+    t = parse_bytes(
+        telegram("0-1:24.1.0(003)", "0-1:96.1.0()", "0-1:24.2.1(632525252525S)(00000.000)")
+    )
+    (channel,) = t.mbus
+    assert channel.empty
+    assert channel.timestamp is None
+    assert channel.reading == Decimal("0.000")  # kept as sent
+
+
+def test_total_is_the_meters_own_when_sent_else_the_sum() -> None:
+    own = parse_bytes(telegram("1-0:1.8.0(000010.000*kWh)", "1-0:1.8.1(000001.000*kWh)",
+                               "1-0:1.8.2(000002.000*kWh)"))  # fmt: skip
+    assert own.energy_import_kwh.total == Decimal("10.000")
+    summed = parse_bytes(telegram("1-0:2.8.1(000001.250*kWh)", "1-0:2.8.2(000002.000*kWh)"))
+    assert str(summed.energy_export_kwh.total) == "3.250"
+    assert summed.energy_import_kwh.total is None
+
+
+def test_variants_from_the_telegram_itself() -> None:
+    assert parse_bytes(telegram("1-3:0.2.8(50)", "0-0:96.1.1(4530)")).variant is Variant.NL5
+    assert parse_bytes(telegram("1-3:0.2.8(42)", "0-0:96.1.1(4530)")).variant is Variant.NL4
+    assert parse_bytes(telegram("0-0:96.1.4(50217)", "0-0:96.1.1(31)")).variant is Variant.BE
+    lu = telegram("1-3:0.2.8(42)", "0-0:42.0.0(5341)", header=r"/Lux5\253663629_D")
+    assert parse_bytes(lu).variant is Variant.LU
+    nl2 = unchecked("0-0:96.1.1(4B38)", "1-0:1.8.1(00001.001*kWh)")
+    assert parse_bytes(nl2).variant is Variant.NL2
+    assert parse_bytes(telegram("1-0:1.8.1(000001.000*kWh)")).variant is Variant.OTHER
+
+
+# --- errors ------------------------------------------------------------------------
+
+
+def test_parse_bytes_without_a_telegram_raises_parse_error() -> None:
+    for data in (b"", b"garbage", b"1-0:1.8.1(000001.000*kWh)\r\n!1234\r\n", b"/XXX5 no end"):
+        with pytest.raises(ParseError):
+            parse_bytes(data)
+
+
+def test_parse_error_is_a_dsmr_error() -> None:
+    assert issubclass(ParseError, DSMRError)
+
+
+def test_failed_crc_raises_unless_allowed() -> None:
+    data = bytearray(telegram("1-0:1.8.1(000001.000*kWh)"))
+    data[data.index(b"1.000")] = ord("2")
+    with pytest.raises(ParseError, match="CRC"):
+        parse_bytes(bytes(data))
+    t = parse_bytes(bytes(data), allow_invalid=True)
+    assert t.crc_ok is False
+    assert t.energy_import_kwh.tariff1 == Decimal("2.000")
+
+
+def test_parse_of_a_frame_that_does_not_start_with_slash() -> None:
+    frame = Frame(b"1-0:1.8.1(1)\r\n!", CrcStatus.FAILED, None, 0)
+    with pytest.raises(ParseError):
+        parse(frame)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "0-0:1.0.0(07E8011C050A2B2B007FFF00)",  # DLMS time whose deviation is not an offset
+        "1-0:1.8.1(9E999999*MWh)",  # an exponent that overflows when scaled
+        "1-0:1.8.2(9E999999)",  # ... or summed into a total
+        "1-0:1.7.0(NaN*kW)",
+        "0-1:24.2.1(632525252525S)(sNaN*m3)",
+        "0-0:98.1.0(1)(1-0:1.6.0)(1-0:1.6.0)(1)(2)",
+        "1-0:99.97.0(x)(y)(z)",
+    ],
+)
+def test_crc_valid_nonsense_values_never_raise_anything_but_dsmr_errors(line: str) -> None:
+    t = parse_bytes(telegram("1-0:1.8.1(9E999999)", line))
+    assert t.crc_ok is True
