@@ -1,152 +1,144 @@
-"""A telegram as a JSON-ready object and as one line of JSON Lines.
+"""A telegram as one line of JSON (JSON Lines), for ``p1tui decode`` and other programs.
 
 Numbers stay exact: a reading sent as ``000123.450`` is written ``123.450``, never through
 a binary float. Times are ISO 8601 with their UTC offset. A field whose line the meter
 did not send is null; a line sent with no entries gives ``[]`` or ``{}``.
+
+The writer is hand-made rather than ``json.dumps`` of a dict: the standard encoder cannot
+write a Decimal as a number, and at one telegram a second on a Pi (or 100,000 in a
+capture) the cost matters. Each data line's entry in ``objects`` is cached, since from
+one telegram to the next most lines are sent unchanged.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from functools import lru_cache
 
 from .framer import Frame
-from .model import MBusDevice, PeakDemand, Registers, Telegram
+from .model import MBusDevice, PeakDemand, Phase, PowerFailure, Registers, Telegram
 from .obis import lookup
 
-_encode_str = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
+_str = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
 
 
-def _iso(when: datetime | None) -> str | None:
-    return None if when is None else when.isoformat()
+def _text(value: str | None) -> str:
+    return "null" if value is None else _str(value)
 
 
-def _registers(registers: Registers) -> dict[str, Any] | None:
-    if registers.tariff1 is None and registers.tariff2 is None and registers.total is None:
-        return None
-    return {"tariff1": registers.tariff1, "tariff2": registers.tariff2, "total": registers.total}
-
-
-def _peak(peak: PeakDemand | None) -> dict[str, Any] | None:
-    if peak is None:
-        return None
-    history = None
-    if peak.history is not None:
-        history = [{"month": _iso(r.month), "at": _iso(r.at), "kw": r.kw} for r in peak.history]
-    return {
-        "current_average_kw": peak.current_average_kw,
-        "month_max_kw": peak.month_max_kw,
-        "month_max_at": _iso(peak.month_max_at),
-        "history": history,
-    }
-
-
-def _mbus(device: MBusDevice) -> dict[str, Any]:
-    return {
-        "channel": device.channel,
-        "device_type": device.device_type,
-        "medium": device.medium,
-        "equipment_id": device.equipment_id,
-        "reading": device.reading,
-        "unit": device.unit,
-        "timestamp": _iso(device.timestamp),
-        "valve": device.valve,
-        "empty": device.empty,
-    }
-
-
-def _crc_hex(value: int | None) -> str | None:
-    return None if value is None else f"{value:04X}"
-
-
-def telegram_to_dict(telegram: Telegram, frame: Frame | None = None) -> dict[str, Any]:
-    """The telegram as plain data (Decimal numbers, ISO time strings), keys in a fixed order."""
-    t = telegram
-    log = t.power_failure_log
-    return {
-        "header": t.header,
-        "variant": t.variant.value,
-        "dsmr_version": t.dsmr_version,
-        "crc_ok": t.crc_ok,
-        "crc_received": _crc_hex(t.crc_received),
-        "crc_computed": _crc_hex(t.crc_computed),
-        "problem": None if frame is None else frame.problem,
-        "timestamp": _iso(t.timestamp),
-        "equipment_id": t.equipment_id,
-        "tariff": t.tariff,
-        "power_import_kw": t.power_import_kw,
-        "power_export_kw": t.power_export_kw,
-        "energy_import_kwh": _registers(t.energy_import_kwh),
-        "energy_export_kwh": _registers(t.energy_export_kwh),
-        "phases": {
-            name: {
-                "voltage_v": p.voltage_v,
-                "current_a": p.current_a,
-                "power_import_kw": p.power_import_kw,
-                "power_export_kw": p.power_export_kw,
-            }
-            for name, p in t.phases.items()
-        }
-        or None,
-        "power_failures": t.power_failures,
-        "long_power_failures": t.long_power_failures,
-        "power_failure_log": None
-        if log is None
-        else [{"end": _iso(e.end), "duration_s": e.duration_s} for e in log],
-        "voltage_sags": t.voltage_sags,
-        "voltage_swells": t.voltage_swells,
-        "text_message": t.text_message,
-        "peak_demand": _peak(t.peak_demand),
-        "mbus": [_mbus(m) for m in t.mbus],
-        "objects": [
-            {"obis": o.obis, "values": list(o.values), "known": lookup(o.obis) is not None}
-            for o in t.objects
-        ],
-    }
-
-
-def _write(value: Any, out: list[str]) -> None:
-    """Append the JSON text of ``value``; Decimal written exactly, never in exponent form."""
+def _num(value: Decimal | int | None) -> str:
     if value is None:
-        out.append("null")
-    elif isinstance(value, str):
-        out.append(_encode_str(value))
-    elif isinstance(value, bool):
-        out.append("true" if value else "false")
-    elif isinstance(value, Decimal):
-        out.append(format(value, "f"))
-    elif isinstance(value, int):
-        out.append(str(value))
-    elif isinstance(value, dict):
-        out.append("{")
-        first = True
-        for key, item in value.items():
-            if not first:
-                out.append(",")
-            first = False
-            out.append(_encode_str(key))
-            out.append(":")
-            _write(item, out)
-        out.append("}")
-    elif isinstance(value, list):
-        out.append("[")
-        for i, item in enumerate(value):
-            if i:
-                out.append(",")
-            _write(item, out)
-        out.append("]")
-    else:
-        raise TypeError(f"cannot write {type(value).__name__} as JSON")
+        return "null"
+    text = str(value)
+    return format(value, "f") if "E" in text else text
+
+
+def _bool(value: bool | None) -> str:
+    return "null" if value is None else ("true" if value else "false")
+
+
+@lru_cache(maxsize=256)
+def _time(value: datetime | None) -> str:
+    return "null" if value is None else f'"{value.isoformat()}"'
+
+
+def _crc(value: int | None) -> str:
+    return "null" if value is None else f'"{value:04X}"'
+
+
+def _array(items: Iterable[str]) -> str:
+    return f"[{','.join(items)}]"
+
+
+def _registers(r: Registers) -> str:
+    if r.tariff1 is None and r.tariff2 is None and r.total is None:
+        return "null"
+    return f'{{"tariff1":{_num(r.tariff1)},"tariff2":{_num(r.tariff2)},"total":{_num(r.total)}}}'
+
+
+def _phase(p: Phase) -> str:
+    return (
+        f'{{"voltage_v":{_num(p.voltage_v)},"current_a":{_num(p.current_a)},'
+        f'"power_import_kw":{_num(p.power_import_kw)},'
+        f'"power_export_kw":{_num(p.power_export_kw)}}}'
+    )
+
+
+def _phases(phases: dict[str, Phase]) -> str:
+    if not phases:
+        return "null"
+    return "{" + ",".join(f'"{name}":{_phase(p)}' for name, p in phases.items()) + "}"
+
+
+def _counts(counts: dict[str, int | None] | None) -> str:
+    if counts is None:
+        return "null"
+    return "{" + ",".join(f'"{name}":{_num(n)}' for name, n in counts.items()) + "}"
+
+
+def _failure(entry: PowerFailure) -> str:
+    return f'{{"end":{_time(entry.end)},"duration_s":{_num(entry.duration_s)}}}'
+
+
+def _peak(peak: PeakDemand | None) -> str:
+    if peak is None:
+        return "null"
+    history = (
+        "null"
+        if peak.history is None
+        else _array(
+            f'{{"month":{_time(r.month)},"at":{_time(r.at)},"kw":{_num(r.kw)}}}'
+            for r in peak.history
+        )
+    )
+    return (
+        f'{{"current_average_kw":{_num(peak.current_average_kw)},'
+        f'"month_max_kw":{_num(peak.month_max_kw)},'
+        f'"month_max_at":{_time(peak.month_max_at)},"history":{history}}}'
+    )
+
+
+def _mbus(m: MBusDevice) -> str:
+    return (
+        f'{{"channel":{m.channel},"device_type":{_num(m.device_type)},'
+        f'"medium":{_text(m.medium)},"equipment_id":{_text(m.equipment_id)},'
+        f'"reading":{_num(m.reading)},"unit":{_text(m.unit)},'
+        f'"timestamp":{_time(m.timestamp)},"valve":{_num(m.valve)},'
+        f'"empty":{_bool(m.empty)}}}'
+    )
+
+
+@lru_cache(maxsize=2048)
+def _object(obis: str, body: str) -> str:
+    values = ",".join(map(_str, body.split(")(")))
+    known = "true" if lookup(obis) is not None else "false"
+    return f'{{"obis":{_str(obis)},"values":[{values}],"known":{known}}}'
 
 
 def to_json(telegram: Telegram, frame: Frame | None = None) -> str:
-    """One line of JSON (no line ending) for the telegram."""
-    data = telegram_to_dict(telegram, frame)
-    objects = data.pop("objects")
-    out: list[str] = []
-    _write(data, out)
-    # The raw objects hold only strings and booleans: the C encoder does them in one go.
-    out[-1] = ',"objects":' + json.dumps(objects, separators=(",", ":")) + "}"
-    return "".join(out)
+    """One line of JSON (no line ending) for the telegram; ``frame`` adds its problem."""
+    t = telegram
+    log = t.power_failure_log
+    problem = None if frame is None else frame.problem
+    return (
+        f'{{"header":{_str(t.header)},"variant":"{t.variant.value}",'
+        f'"dsmr_version":{_text(t.dsmr_version)},"crc_ok":{_bool(t.crc_ok)},'
+        f'"crc_received":{_crc(t.crc_received)},"crc_computed":{_crc(t.crc_computed)},'
+        f'"problem":{_text(problem)},"timestamp":{_time(t.timestamp)},'
+        f'"equipment_id":{_text(t.equipment_id)},"tariff":{_num(t.tariff)},'
+        f'"power_import_kw":{_num(t.power_import_kw)},'
+        f'"power_export_kw":{_num(t.power_export_kw)},'
+        f'"energy_import_kwh":{_registers(t.energy_import_kwh)},'
+        f'"energy_export_kwh":{_registers(t.energy_export_kwh)},'
+        f'"phases":{_phases(t.phases)},'
+        f'"power_failures":{_num(t.power_failures)},'
+        f'"long_power_failures":{_num(t.long_power_failures)},'
+        f'"power_failure_log":{"null" if log is None else _array(map(_failure, log))},'
+        f'"voltage_sags":{_counts(t.voltage_sags)},"voltage_swells":{_counts(t.voltage_swells)},'
+        f'"text_message":{_text(t.text_message)},"peak_demand":{_peak(t.peak_demand)},'
+        f'"mbus":{_array(map(_mbus, t.mbus))},'
+        f'"objects":{_array(_object(obis, body) for obis, body in t.lines)}}}'
+    )
