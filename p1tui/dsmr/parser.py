@@ -350,7 +350,7 @@ def _mbus(found: dict[Key, Any]) -> tuple[MBusDevice, ...]:
     return tuple(
         _mbus_device(channel, *map(found.get, keys))
         for channel, keys in _MBUS_KEYS
-        if any(key in found for key in keys)
+        if not found.keys().isdisjoint(keys)
     )
 
 
