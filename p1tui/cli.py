@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
+from .ui import launch
 
 COMMANDS = ("decode",)
 """Subcommand modules in p1tui.commands, in the order ``--help`` lists them."""
@@ -24,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Watch a DSMR smart meter's P1 port from a terminal.",
     )
     parser.add_argument("--version", action="version", version=f"p1tui {__version__}")
+    launch.add_options(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"p1tui.commands.{name}").register(subparsers)
@@ -35,8 +37,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return 0
+        try:
+            return launch.run(args)
+        except launch.LaunchError as error:
+            print(f"p1tui: {error}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            return 130
     try:
         return args.run(args)
     except CommandError as error:

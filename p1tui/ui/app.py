@@ -1,0 +1,177 @@
+"""The p1tui monitor: a Textual app fed by the reader thread."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import ClassVar, Protocol
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from .. import config as config_file
+from ..history import Monitor
+from ..link.events import LinkEvent
+from ..link.settings import SerialSettings, SourceSettings
+from .feed import LinkFeed
+from .messages import ApplySettings, LinkActivity, SaveSettings
+from .screens.base import MonitorScreen
+from .screens.dashboard import DashboardScreen
+from .screens.help import HelpScreen
+from .screens.log import LogScreen
+from .screens.settings import SettingsScreen
+from .view import View
+
+
+class ReaderLike(Protocol):
+    """What the app needs from :class:`p1tui.link.reader.Reader`."""
+
+    def start(self) -> None: ...
+    def stop(self, timeout: float = 1.0) -> None: ...
+    def change_settings(self, settings: SourceSettings) -> None: ...
+
+
+ReaderFactory = Callable[[SourceSettings, Callable[[LinkEvent], None]], ReaderLike]
+PortLister = Callable[[], list[tuple[str, str]]]
+
+
+class P1App(App[None]):
+    """Dashboard, raw log and settings over one reader.
+
+    Everything the outside world provides is injected, so tests run the real app on
+    fixed telegrams: ``reader_factory=None`` runs without a reader (feed events through
+    :attr:`feed`), ``clock`` fixes the time, ``config_path`` keeps the user's file out.
+    """
+
+    CSS_PATH = "app.tcss"
+    TITLE = "p1tui"
+    ENABLE_COMMAND_PALETTE = False
+    MODES: ClassVar[dict[str, str | Callable[[], Screen]]] = {
+        "dashboard": DashboardScreen,
+        "log": LogScreen,
+        "settings": SettingsScreen,
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("d", "switch_mode('dashboard')", "Dashboard"),
+        Binding("l", "switch_mode('log')", "Log"),
+        Binding("s", "switch_mode('settings')", "Settings"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+    REPAINT_INTERVAL = 1.0
+    """Ages and countdowns tick once a second between telegrams."""
+
+    def __init__(
+        self,
+        settings: SourceSettings | None,
+        *,
+        reader_factory: ReaderFactory | None,
+        list_ports: PortLister,
+        config_path: Path | None = None,
+        config_problem: str | None = None,
+        saved_serial: SerialSettings | None = None,
+        clock: Callable[[], float] = time.time,
+        save_dir: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.reader_factory = reader_factory
+        self.list_ports = list_ports
+        self.config_path = config_path
+        self.config_problem = config_problem
+        self.saved_serial = saved_serial
+        self.clock = clock
+        self.save_dir = Path.cwd() if save_dir is None else save_dir
+        self.monitor = Monitor()
+        self.feed = LinkFeed(self)
+        self.reader: ReaderLike | None = None
+        self._painted_at = float("-inf")
+
+    @property
+    def source_label(self) -> str | None:
+        return None if self.settings is None else self.settings.describe()
+
+    @property
+    def form_settings(self) -> SerialSettings:
+        """What the settings form starts with: the serial link in use, the saved one, defaults."""
+        if isinstance(self.settings, SerialSettings):
+            return self.settings
+        return self.saved_serial or SerialSettings("")
+
+    def on_mount(self) -> None:
+        if self.config_problem:
+            self.notify(self.config_problem, title="Config file", severity="warning", timeout=15)
+        if self.settings is None:
+            self.switch_mode("settings")
+        else:
+            self.switch_mode("dashboard")
+            self._start_reader(self.settings)
+        self.set_interval(self.REPAINT_INTERVAL, self._tick)
+
+    def on_unmount(self) -> None:
+        if self.reader is not None:
+            self.reader.stop(timeout=1.0)
+
+    def _start_reader(self, settings: SourceSettings) -> None:
+        if self.reader_factory is None:
+            return
+        self.reader = self.reader_factory(settings, self.feed)
+        self.reader.start()
+
+    def on_link_activity(self, _: LinkActivity) -> None:
+        events = self.feed.drain()
+        if events:
+            self.monitor.apply_all(events, self.clock())
+            self.refresh_view()
+
+    def _tick(self) -> None:
+        if time.monotonic() - self._painted_at >= self.REPAINT_INTERVAL * 0.9:
+            self.refresh_view()
+
+    def refresh_view(self) -> None:
+        """Repaint the current screen from the monitor's state, in one batch."""
+        screen = self.screen
+        if not isinstance(screen, MonitorScreen) or not screen.is_mounted:
+            return
+        self._painted_at = time.monotonic()
+        with self.batch_update():
+            screen.show(View(self.monitor, self.clock(), self.source_label))
+
+    def apply(self, settings: SourceSettings) -> None:
+        """Switch the link to ``settings`` now."""
+        self.settings = settings
+        self.monitor.new_link()
+        if self.reader is None:
+            self._start_reader(settings)
+        else:
+            self.reader.change_settings(settings)
+        self.notify(f"reading {settings.describe()}")
+        self.refresh_view()
+
+    def on_apply_settings(self, message: ApplySettings) -> None:
+        self.apply(message.settings)
+
+    def on_save_settings(self, message: SaveSettings) -> None:
+        settings = message.settings
+        if settings != self.settings:
+            self.apply(settings)
+        if not isinstance(settings, SerialSettings):
+            return
+        try:
+            path = config_file.save(config_file.Config(serial=settings), self.config_path)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            self.notify(f"could not save the settings: {reason}", severity="error")
+            return
+        self.saved_serial = settings
+        self.config_problem = None
+        self.notify(f"saved to {path}")
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def detect_settings(self, port: str) -> None:
+        self.notify("detection is not wired yet", severity="warning")

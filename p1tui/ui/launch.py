@@ -1,0 +1,132 @@
+"""Start the monitor from the command line: ``p1tui [--port ... | --replay ... | --demo]``.
+
+Everything here runs before the UI exists, so every problem is one sentence on stderr.
+Textual is imported only once the arguments are known to be good.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from .. import config as config_file
+from ..link.settings import ReplaySettings, SerialSettings, SimulatorSettings, SourceSettings
+
+VARIANTS = ("nl5", "nl4", "nl2", "be")
+SERIAL_OPTIONS = ("baudrate", "bytesize", "parity", "stopbits")
+
+
+class LaunchError(Exception):
+    """A bad option or file: one sentence for the user."""
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """The monitor's options on the top-level parser (dests start with ``app_``)."""
+    group = parser.add_argument_group(
+        "monitor (when no COMMAND is given)",
+        "With no option, p1tui opens the port saved in the config file, or the settings "
+        "form when none is saved. Serial settings not given come from the config, else "
+        "115200 8N1 (DSMR 4 and 5).",
+    )
+    source = group.add_mutually_exclusive_group()
+    source.add_argument(
+        "--port",
+        dest="app_port",
+        metavar="PORT_OR_URL",
+        help="serial device (/dev/ttyUSB0) or pyserial URL (socket://host:port, rfc2217://...)",
+    )
+    source.add_argument(
+        "--replay", dest="app_replay", metavar="FILE", type=Path, help="play back a recorded file"
+    )
+    source.add_argument(
+        "--demo", dest="app_demo", action="store_true", help="run the built-in meter (no hardware)"
+    )
+    group.add_argument("--baudrate", dest="app_baudrate", type=int, metavar="N")
+    group.add_argument("--bytesize", dest="app_bytesize", type=int, choices=config_file.BYTESIZES)
+    group.add_argument("--parity", dest="app_parity", type=str.upper, choices=config_file.PARITIES)
+    group.add_argument("--stopbits", dest="app_stopbits", type=float, choices=config_file.STOPBITS)
+    group.add_argument(
+        "--speed",
+        dest="app_speed",
+        type=float,
+        metavar="X",
+        help="replay or demo pace: 1 = real time (default), 10 = ten times faster, 0 = flat out",
+    )
+    group.add_argument(
+        "--seed", dest="app_seed", type=int, metavar="N", help="demo: the household's seed"
+    )
+    group.add_argument(
+        "--variant", dest="app_variant", choices=VARIANTS, help="demo: the meter generation"
+    )
+
+
+def source_settings(
+    args: argparse.Namespace, saved: SerialSettings | None
+) -> SourceSettings | None:
+    """What to read, from the options and the saved config; None opens the settings form."""
+    serial_given = {
+        name: getattr(args, f"app_{name}")
+        for name in SERIAL_OPTIONS
+        if getattr(args, f"app_{name}") is not None
+    }
+    if args.app_speed is not None and args.app_speed < 0:
+        raise LaunchError("--speed must be 0 or more")
+    if not args.app_demo and (args.app_seed is not None or args.app_variant is not None):
+        raise LaunchError("--seed and --variant go with --demo")
+    if (
+        args.app_port is None
+        and args.app_speed is not None
+        and not (args.app_demo or args.app_replay)
+    ):
+        raise LaunchError("--speed goes with --replay or --demo")
+    if (args.app_demo or args.app_replay) and serial_given:
+        raise LaunchError("serial settings go with --port, not with --replay or --demo")
+    if args.app_baudrate is not None and args.app_baudrate <= 0:
+        raise LaunchError("--baudrate must be a positive number")
+    speed = 1.0 if args.app_speed is None else args.app_speed
+    if args.app_demo:
+        return SimulatorSettings(
+            variant=args.app_variant or "nl5",
+            seed=1 if args.app_seed is None else args.app_seed,
+            speed=speed,
+        )
+    if args.app_replay is not None:
+        path: Path = args.app_replay
+        if str(path) == "-":
+            raise LaunchError("the monitor cannot replay standard input; give a file name")
+        if not os.access(path, os.R_OK) or not path.is_file():
+            reason = "no such file" if not path.exists() else "not a readable file"
+            raise LaunchError(f"cannot replay {path}: {reason}")
+        return ReplaySettings(path, speed)
+    port = args.app_port if args.app_port is not None else (saved.port if saved else None)
+    if port is None:
+        return None
+    base = saved if saved is not None else SerialSettings(port)
+    return SerialSettings(
+        port,
+        serial_given.get("baudrate", base.baudrate),
+        serial_given.get("bytesize", base.bytesize),
+        serial_given.get("parity", base.parity),
+        serial_given.get("stopbits", base.stopbits),
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the monitor until the user quits; return the exit status."""
+    loaded = config_file.load()
+    settings = source_settings(args, loaded.config.serial)
+    from ..link.ports import list_ports  # noqa: PLC0415
+    from ..link.reader import Reader  # noqa: PLC0415
+    from .app import P1App  # noqa: PLC0415
+
+    app = P1App(
+        settings,
+        reader_factory=Reader,
+        list_ports=list_ports,
+        config_path=config_file.config_path(),
+        config_problem=loaded.problem,
+        saved_serial=loaded.config.serial,
+    )
+    app.run()
+    return app.return_code or 0

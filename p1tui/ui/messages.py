@@ -1,0 +1,35 @@
+"""Messages between the reader thread, the screens and the app."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from ..link.settings import SourceSettings
+
+
+class LinkActivity(Message):
+    """The reader has queued events in the app's feed.
+
+    Carries nothing: the handler drains the feed. A backlog of these (the UI was busy
+    while telegrams kept coming) collapses into one, so the screen repaints once for all
+    of them, while the events themselves are all kept for the history and the raw log.
+    """
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, LinkActivity)
+
+
+class ApplySettings(Message):
+    """The settings form asks the app to switch the link to these settings."""
+
+    def __init__(self, settings: SourceSettings) -> None:
+        super().__init__()
+        self.settings = settings
+
+
+class SaveSettings(Message):
+    """The settings form asks the app to apply these settings and save them to the config."""
+
+    def __init__(self, settings: SourceSettings) -> None:
+        super().__init__()
+        self.settings = settings

@@ -1,0 +1,1 @@
+"""The monitor's screens: dashboard, raw log, settings, help."""

@@ -1,0 +1,42 @@
+"""The main screen: power, counters, phases, M-Bus meters and events at a glance."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer
+
+from ..view import View
+from ..widgets.events_panel import EventsPanel
+from ..widgets.mbus_panel import MBusPanel
+from ..widgets.phases_panel import PhasesPanel
+from ..widgets.power_panel import PowerPanel
+from ..widgets.status_bar import StatusBar
+from ..widgets.tariff_panel import TariffPanel
+from .base import MonitorScreen
+
+
+class DashboardScreen(MonitorScreen):
+    """Two columns: what flows now on the left, counters and meters on the right."""
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with Horizontal(id="dashboard"):
+            with Vertical(id="left"):
+                yield PowerPanel()
+                yield TariffPanel(id="tariffs")
+            with Vertical(id="right"):
+                yield PhasesPanel(id="phases")
+                yield MBusPanel(id="mbus")
+                with VerticalScroll(id="events-box"):
+                    yield EventsPanel(id="events")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#events-box").border_title = EventsPanel.TITLE
+
+    def show(self, view: View) -> None:
+        super().show(view)
+        self.query_one(PowerPanel).show(view)
+        for panel in (TariffPanel, PhasesPanel, MBusPanel, EventsPanel):
+            self.query_one(panel).show(view)

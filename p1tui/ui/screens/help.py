@@ -1,0 +1,58 @@
+"""The help screen: what each key does and what the panels mean."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+HELP = """\
+[b]p1tui[/b] shows what your smart meter's P1 port says, live.
+
+[b]Everywhere[/b]
+  d        dashboard: power, counters, phases, gas/water/heat, events
+  l        raw log: the last telegrams exactly as sent, with their CRC verdict
+  s        settings: port, serial settings, presets, detection
+  ?        this help (escape or ? closes it)
+  ctrl+q   quit
+  tab      move between fields and panels; arrows scroll
+
+[b]Raw log[/b]
+  ↑ ↓      pick a telegram        p   pause / resume the list
+  w        save the selected telegram to a file in the current directory
+  A line marked ? has an OBIS code the catalogue does not know.
+
+[b]Settings[/b]
+  ctrl+r   apply: switch the link to these settings now (enter in the port field too)
+  ctrl+s   save them as the default for next time (and apply)
+  ctrl+t   detect: try the usual serial settings on the port
+  ctrl+l   rescan the serial ports     escape   back to the dashboard
+
+[b]Reading the dashboard[/b]
+  The status bar says whether telegrams arrive (RECEIVING), are late (STALE), or the
+  link is down (DISCONNECTED, with the reason and the next retry). Panels whose data is
+  not current are dimmed and say how old it is.
+  Tariff 1 and 2 are named for the meter's country: in the Netherlands 1 is low
+  and 2 normal; in Belgium 1 is day and 2 night. The active tariff is marked ▶.
+  M-Bus flow is derived from the last two readings the meter passed on (every
+  5 minutes on DSMR 5, every hour on DSMR 4).
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys and meanings, over whatever screen was showing."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q", "dismiss", "Close help"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help"):
+            yield Static(HELP)
+
+    def on_mount(self) -> None:
+        self.query_one("#help").border_title = "Help"

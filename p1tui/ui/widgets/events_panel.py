@@ -1,0 +1,77 @@
+"""Events: power failures and their log, voltage sags and swells, the meter's message,
+and the Belgian capacity-tariff peaks."""
+
+from __future__ import annotations
+
+from textual.markup import escape
+
+from ...dsmr import PeakDemand, PowerFailure, Telegram
+from ..format import duration, number
+from ..view import View
+from .panel import Panel
+
+
+class EventsPanel(Panel):
+    """Everything the meter reports that is not a counter or a live value."""
+
+    TITLE = "Events"
+
+    def markup(self, view: View) -> str:
+        t = view.monitor.telegram
+        if t is None:
+            return "waiting for a telegram…"
+        lines = _failures(t) + _quality(t) + _message(t)
+        if t.peak_demand is not None:
+            lines += _peaks(t.peak_demand)
+        return "\n".join(lines) if lines else "the meter reports no events"
+
+
+def _failures(t: Telegram) -> list[str]:
+    if t.power_failures is None and t.long_power_failures is None and not t.power_failure_log:
+        return []
+    counts = []
+    if t.power_failures is not None:
+        counts.append(f"{t.power_failures} short")
+    if t.long_power_failures is not None:
+        counts.append(f"{t.long_power_failures} long")
+    lines = [f"[b]power failures[/] {', '.join(counts) or '-'}"]
+    for entry in _newest_first(t.power_failure_log or ()):
+        when = "unknown time" if entry.end is None else f"{entry.end:%Y-%m-%d %H:%M}"
+        lasted = "?" if entry.duration_s is None else duration(entry.duration_s)
+        lines.append(f"  ended {when}, lasted {lasted}")
+    return lines
+
+
+def _newest_first(log: tuple[PowerFailure, ...]) -> list[PowerFailure]:
+    """Meters list the log in either order; newest first reads best, unknown times last."""
+    return sorted(log, key=lambda e: e.end.timestamp() if e.end else float("-inf"), reverse=True)
+
+
+def _quality(t: Telegram) -> list[str]:
+    lines = []
+    for label, counts in (("voltage sags", t.voltage_sags), ("voltage swells", t.voltage_swells)):
+        if counts:
+            per_phase = " · ".join(f"{phase.upper()} {n}" for phase, n in sorted(counts.items()))
+            lines.append(f"[b]{label}[/] {per_phase}")
+    return lines
+
+
+def _message(t: Telegram) -> list[str]:
+    return [f"[b]message[/] {escape(t.text_message)}"] if t.text_message else []
+
+
+def _peaks(peak: PeakDemand) -> list[str]:
+    lines = [f"[b]quarter-hour average[/] {number(peak.current_average_kw, 'kW')}"]
+    if peak.month_max_kw is not None:
+        at = "" if peak.month_max_at is None else f" on {peak.month_max_at:%m-%d %H:%M}"
+        lines.append(f"[b]peak this month[/] {number(peak.month_max_kw, 'kW')}{at}")
+    if peak.history is not None:
+        if not peak.history:
+            lines.append("[b]monthly peaks[/] none recorded yet")
+        else:
+            lines.append("[b]monthly peaks[/]")
+            for row in peak.history:
+                month = "unknown month" if row.month is None else f"{row.month:%Y-%m}"
+                at = "" if row.at is None else f" ({row.at:%m-%d %H:%M})"
+                lines.append(f"  {month} {number(row.kw, 'kW')}{at}")
+    return lines

@@ -1,0 +1,81 @@
+"""Power now: import and export in large digits, the net direction, the recent curve."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Digits, Label, Sparkline, Static
+
+from ..format import duration, watts
+from ..view import View
+
+
+class PowerPanel(Vertical):
+    """The headline: is the house taking from or giving to the grid, and how much."""
+
+    def __init__(self) -> None:
+        super().__init__(id="power", classes="panel")
+        self.border_title = "Power now"
+        self._direction = Static("", id="direction")
+        self._import = Digits("-", id="import-digits")
+        self._export = Digits("-", id="export-digits")
+        self._curve = Sparkline((), id="curve", summary_function=_mean)
+        self._caption = Static("", id="curve-caption")
+        self._shown: tuple | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self._direction
+        with Horizontal(id="meters"):
+            with Vertical(id="import-box", classes="meter"):
+                yield Label("import (W)")
+                yield self._import
+            with Vertical(id="export-box", classes="meter"):
+                yield Label("export (W)")
+                yield self._export
+        yield self._curve
+        yield self._caption
+
+    def show(self, view: View) -> None:
+        m = view.monitor
+        t = m.telegram
+        stale = view.stale
+        self.set_class(stale, "-stale")
+        bars = max(1, self._curve.size.width or 60)
+        series = m.power.series(bars)
+        state = (
+            None if t is None else (t.power_import_kw, t.power_export_kw),
+            stale,
+            series,
+        )
+        if state == self._shown:
+            return
+        self._shown = state
+        imported = None if t is None else t.power_import_kw
+        exported = None if t is None else t.power_export_kw
+        self._import.update(watts(imported))
+        self._export.update(watts(exported))
+        net = (imported or 0) - (exported or 0)
+        importing = t is not None and net > 0
+        exporting = t is not None and net < 0
+        self.set_class(importing, "-importing")
+        self.set_class(exporting, "-exporting")
+        if t is None or (imported is None and exported is None):
+            direction = "no power reading yet"
+        elif importing:
+            direction = f"[b]▲ TAKING {watts(net)} W FROM THE GRID[/]"
+        elif exporting:
+            direction = f"[b]▼ DELIVERING {watts(-net)} W TO THE GRID[/]"
+        else:
+            direction = "[b]■ BALANCED: nothing in or out[/]"
+        self._direction.update(direction)
+        self._curve.data = series if len(series) >= 2 else ()
+        if len(series) >= 2:
+            span = duration(m.power.span_seconds(bars))
+            low, high = min(series), max(series)
+            self._caption.update(f"net W, last {span}: {high:.0f} max, {low:.0f} min")
+        else:
+            self._caption.update("net power curve: collecting…")
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0

@@ -1,0 +1,79 @@
+"""Drive the real app on fixed telegrams: no reader thread, a fixed clock, a temp config."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+os.environ["TEXTUAL_ANIMATIONS"] = "none"
+os.environ["TZ"] = "Europe/Amsterdam"
+time.tzset()
+
+from p1tui.dsmr import Framer, parse  # noqa: E402
+from p1tui.link.events import TelegramReceived  # noqa: E402
+from p1tui.link.settings import SerialSettings  # noqa: E402
+from p1tui.ui.app import P1App  # noqa: E402
+
+TELEGRAMS = Path(__file__).parent.parent / "telegrams"
+NOW = 1_764_072_000.0
+"""2025-11-25 13:00:00 CET: the fixed 'now' of every UI test."""
+USB = SerialSettings("/dev/ttyUSB0")
+PORTS = [("/dev/ttyUSB0", "FT232R USB UART"), ("/dev/ttyAMA0", "ttyAMA0")]
+
+
+def events_from(raw: bytes, received_at: float = NOW) -> list[TelegramReceived]:
+    """Frame and parse ``raw`` the way the reader does, as reader events."""
+    framer = Framer()
+    return [
+        TelegramReceived(frame, parse(frame), received_at)
+        for frame in framer.feed(raw) + framer.close()
+    ]
+
+
+def telegram_events(name: str, received_at: float = NOW) -> list[TelegramReceived]:
+    return events_from((TELEGRAMS / name).read_bytes(), received_at)
+
+
+class Clock:
+    """A settable wall clock."""
+
+    def __init__(self, now: float = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def config_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A config file in a temp dir; P1TUI_CONFIG points there so nothing touches ~/.config."""
+    path = tmp_path / "config" / "config.toml"
+    monkeypatch.setenv("P1TUI_CONFIG", str(path))
+    return path
+
+
+@pytest.fixture
+def make_app(clock: Clock, config_path: Path, tmp_path: Path) -> Callable[..., P1App]:
+    def make(settings=USB, **options) -> P1App:
+        options.setdefault("reader_factory", None)
+        options.setdefault("list_ports", lambda: list(PORTS))
+        options.setdefault("config_path", config_path)
+        options.setdefault("clock", clock)
+        options.setdefault("save_dir", tmp_path)
+        return P1App(settings, **options)
+
+    return make
+
+
+def plain(widget) -> str:
+    """What a Static shows, without styles."""
+    return str(widget.render())

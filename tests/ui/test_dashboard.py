@@ -1,0 +1,163 @@
+"""The dashboard on real telegrams: what each panel shows, per meter generation and country."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import NOW, plain, telegram_events
+
+NL5 = "openhab__iskra-am550t-3ph-gas__1.txt"
+NL42 = "dsmrparser__kaifa-dsmr42-3ph__1.txt"
+NL22_GAS_CH2 = "dsmrtools__iskra-mt382-dsmr22-gasch2__1.txt"
+BE_PEAKS_WATER = "dsmrparser__fluvius-t211-gas-water__1.txt"
+NO_MBUS = "dsmr5rs__sagemcom-t211-nogas__1.txt"
+HEAT_ONLY = "dsmrparser__nwa-warmtelink-heat__1.txt"
+
+
+async def show(make_app, name: str, size=(120, 40)):
+    """Run the app, feed one telegram, return (app, pilot context) texts of every panel."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        for event in telegram_events(name):
+            app.feed(event)
+        await pilot.pause()
+        screen = app.screen
+        return {
+            name: plain(screen.query_one(selector))
+            for name, selector in (
+                ("status", "StatusBar"),
+                ("power", "#direction"),
+                ("tariffs", "#tariffs"),
+                ("phases", "#phases"),
+                ("mbus", "#mbus"),
+                ("events", "#events"),
+            )
+        } | {
+            "import": screen.query_one("#import-digits").value,
+            "export": screen.query_one("#export-digits").value,
+        }
+
+
+async def test_nl5_three_phase_with_gas(make_app):
+    shown = await show(make_app, NL5)
+    assert "NL DSMR 5 (v50)" in shown["status"]
+    assert "meter clock 2018-01-04 23:19:41" in shown["status"]
+    assert shown["import"] == "519" and shown["export"] == "0"
+    assert "TAKING 519 W FROM THE GRID" in shown["power"]
+    tariffs = shown["tariffs"].splitlines()
+    assert any(line.startswith("▶ T1 low") and "156.167" in line for line in tariffs)
+    assert any("T2 normal" in line and "71.546" in line for line in tariffs)
+    assert any("total" in line and "227.713" in line for line in tariffs)
+    assert "now: tariff 1, low" in shown["tariffs"]
+    phases = shown["phases"].splitlines()
+    assert [line.split()[:3] for line in phases[1:]] == [
+        ["L1", "234.8", "0"],
+        ["L2", "232.1", "1"],
+        ["L3", "235.3", "1"],
+    ]
+    assert phases[2].split()[3] == "237"  # L2 import in watts
+    assert "ch1 gas" in shown["mbus"] and "212.529 m3" in shown["mbus"]
+    assert "read 01-04 23:15" in shown["mbus"]
+    events = shown["events"]
+    assert "power failures 9 short, 5 long" in events
+    # the log, newest first, with its durations
+    assert events.index("ended 2017-06-11 00:17, lasted 41 h 34 min") < events.index(
+        "ended 2017-06-09 06:32, lasted 4 min"
+    )
+    assert "voltage swells L1 2 · L2 2 · L3 2" in events
+
+
+async def test_nl42_tariff_2_is_normal(make_app):
+    shown = await show(make_app, NL42)
+    assert "NL DSMR 4 (v42)" in shown["status"]
+    assert shown["import"] == "2027"
+    assert any(line.startswith("▶ T2 normal") for line in shown["tariffs"].splitlines())
+    assert "now: tariff 2, normal" in shown["tariffs"]
+    # voltages are not sent by this meter: shown as unknown, currents still there
+    assert shown["phases"].splitlines()[2].split()[:3] == ["L2", "-", "6"]
+    assert "981.443 m3" in shown["mbus"]
+
+
+async def test_nl22_without_clock_and_gas_on_channel_2(make_app):
+    shown = await show(make_app, NL22_GAS_CH2)
+    assert "NL DSMR 2.2/3.0" in shown["status"]
+    assert "meter clock unknown" in shown["status"]
+    assert "CRC failures 0" in shown["status"]
+    assert shown["import"] == "890"
+    assert "16719.940" in shown["tariffs"] and "859.681" in shown["tariffs"]
+    assert "ch2 gas" in shown["mbus"] and "13368.864 m3" in shown["mbus"]
+    assert "ch1" not in shown["mbus"]
+    assert "valve open" in shown["mbus"]
+    assert "no per-phase values" in shown["phases"]
+
+
+async def test_belgian_meter_names_tariffs_and_shows_peaks_and_water(make_app):
+    shown = await show(make_app, BE_PEAKS_WATER)
+    assert "BE e-MUCS (v50217)" in shown["status"]
+    assert any(line.startswith("▶ T1 day") for line in shown["tariffs"].splitlines())
+    assert "T2 night" in shown["tariffs"]
+    assert "now: tariff 1, day" in shown["tariffs"]
+    events = shown["events"]
+    assert "quarter-hour average 0.052 kW" in events
+    assert "peak this month 3.064 kW on 11-02 11:45" in events
+    assert "2023-10 4.229 kW (09-10 18:30)" in events
+    assert "2023-08 0.000 kW" in events  # a month whose peak time is a placeholder
+    mbus = shown["mbus"]
+    assert "ch1 gas" in mbus and "92.287 m3" in mbus and "valve open" in mbus
+    assert "ch2 water" in mbus and "8.579 m3" in mbus
+
+
+async def test_meter_without_mbus(make_app):
+    shown = await show(make_app, NO_MBUS)
+    assert "no M-Bus meter" in shown["mbus"]
+    assert "945.206" in shown["tariffs"]  # export tariff 2
+    assert "voltage sags L1 3 · L2 3 · L3 3" in shown["events"]
+
+
+async def test_heat_only_interface(make_app):
+    shown = await show(make_app, HEAT_ONLY)
+    assert "ch1 heat" in shown["mbus"] and "240.860 GJ" in shown["mbus"]
+    assert "no electricity counters" in shown["tariffs"]
+    assert "no power reading" in shown["power"]
+
+
+async def test_export_reads_as_delivery(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        for event in telegram_events("athombv__kaifa-3ph-solar-gas__1.txt"):
+            app.feed(event)
+        await pilot.pause()
+        power = app.screen.query_one("#power")
+        assert "DELIVERING 1869 W TO THE GRID" in plain(power.query_one("#direction"))
+        assert power.has_class("-exporting") and not power.has_class("-importing")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_every_panel_is_on_screen(make_app, size):
+    """At 80x24 nothing important is cut off: every panel lies within the screen."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        for event in telegram_events(BE_PEAKS_WATER):
+            app.feed(event)
+        await pilot.pause()
+        width, height = size
+        for selector in ("StatusBar", "#power", "#tariffs", "#phases", "#mbus", "#events-box"):
+            region = app.screen.query_one(selector).region
+            assert region.height > 0 and region.right <= width and region.bottom <= height - 1
+        assert "import" in plain(app.screen.query_one("#tariffs"))
+
+
+async def test_stale_data_is_dimmed_with_its_age(make_app, clock):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        for event in telegram_events(NL5, received_at=NOW):
+            app.feed(event)
+        await pilot.pause()
+        tariffs = app.screen.query_one("#tariffs")
+        assert not tariffs.has_class("-stale")
+        clock.now = NOW + 125
+        app.refresh_view()
+        await pilot.pause()
+        assert tariffs.has_class("-stale")
+        assert str(tariffs.border_subtitle) == "data 2 min old"
+        status = plain(app.screen.query_one("StatusBar"))
+        assert "STALE" in status and "last telegram 2 min ago" in status
