@@ -94,6 +94,12 @@ class Moment:
     def summer(self) -> bool:
         return self.offset == SUMMER_OFFSET
 
+    def isoformat(self) -> str:
+        """``2026-06-21T13:00:00+02:00``: legal time with its offset."""
+        d, s = self.day, self.second
+        clock = f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
+        return f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{clock}+{self.offset // 3600:02d}:00"
+
 
 def moment(t: int) -> Moment:
     """The :class:`Moment` of UTC epoch second ``t``."""

@@ -96,10 +96,10 @@ class ElectricityMeter:
         # phase sags under its own load through the service cable's resistance (0.3 ohm).
         street = NOMINAL_V + self._grid_offset_v[index] + self._grid_drift_v + solar_w / 1000
         voltage = street - 0.3 * net_w / NOMINAL_V + self._events.gauss(0, 0.25)
-        voltage = min(MAX_V, max(MIN_V, voltage))
+        voltage_dv = round(min(MAX_V, max(MIN_V, voltage)) * 10)
         return PhaseValues(
-            voltage_dv=round(voltage * 10),
-            current_a=abs(net_w) / voltage,
+            voltage_dv=voltage_dv,
+            current_a=abs(net_w) * 10 / voltage_dv,
             import_w=max(net_w, 0),
             export_w=max(-net_w, 0),
         )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from .legal_time import Moment
 from .simulator import Simulator
 
 MAX_LAG_S = 2.0
@@ -32,14 +33,16 @@ class Pacer:
         self._speed = speed
         self._clock = clock
         self._ready = simulator.next_telegram()
-        self._ready_t = simulator.now.t
+        self._ready_at = simulator.now
+        self.taken_at: Moment | None = None
+        """Meter time of the last telegram :meth:`take` returned."""
         self._wall_start = clock()
-        self._sim_start = self._ready_t
+        self._sim_start = self._ready_at.t
 
     def restart(self) -> None:
         """Make the next telegram due now (after the consumer paused, e.g. a reopened link)."""
         self._wall_start = self._clock()
-        self._sim_start = self._ready_t
+        self._sim_start = self._ready_at.t
 
     def _due(self, sim_t: int) -> float:
         return self._wall_start + (sim_t - self._sim_start) / self._speed
@@ -49,7 +52,7 @@ class Pacer:
         if not self._speed:
             return 0.0
         now = self._clock()
-        wait = self._due(self._ready_t) - now
+        wait = self._due(self._ready_at.t) - now
         if wait < -MAX_LAG_S:
             self._skip_to(now)
             return 0.0
@@ -65,10 +68,11 @@ class Pacer:
 
     def _prepare(self) -> None:
         self._ready = self._simulator.next_telegram()
-        self._ready_t = self._simulator.now.t
+        self._ready_at = self._simulator.now
 
     def take(self) -> bytes:
         """The next telegram (whether due or not: check :meth:`until_due` first)."""
         telegram = self._ready
+        self.taken_at = self._ready_at
         self._prepare()
         return telegram
