@@ -210,7 +210,10 @@ class MeterServer:
                 self._conn = None
 
     def close(self) -> None:
+        """Go away: drop the connection and stop listening (new connections are refused)."""
         self.drop()
+        with suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
         self._listener.close()
         self._thread.join(2)
 

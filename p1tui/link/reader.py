@@ -55,6 +55,8 @@ STALE_MIN = 3.0
 UNKNOWN_STALE = 12.0
 """Before the period is learned: a 10 s meter sends within this."""
 INTERVAL_SAMPLES = 9
+MIN_GAP = 0.05
+"""Telegrams closer than this came in one burst (a backlog), not one period apart."""
 
 
 @dataclass
@@ -246,6 +248,8 @@ class Reader:
 
     def _lost(self, run: _Run, link: _Link, error: LinkError, retry: float) -> None:
         """Report a link that failed and wait before the next attempt."""
+        # A telegram cut by the outage must not be completed by bytes from after it.
+        self._deliver_all(run, link, link.framer.close(), self._clock())
         link.last_valid = None
         self._publish_stats(run, link, 0.0)
         self._diagnose(run, link.watch.show(Diagnosis(str(error), error.advice)))
@@ -305,7 +309,7 @@ class Reader:
             wall = time.time()
             if frame.valid:
                 any_valid = True
-                if link.last_valid is not None:
+                if link.last_valid is not None and now - link.last_valid >= MIN_GAP:
                     link.gaps.append(now - link.last_valid)
                 link.last_valid = now
                 link.last_telegram_at = wall
