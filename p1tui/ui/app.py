@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar, Protocol
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -15,8 +16,9 @@ from .. import config as config_file
 from ..history import Monitor
 from ..link.events import LinkEvent
 from ..link.settings import SerialSettings, SourceSettings
+from ..link.source import LinkError
 from .feed import LinkFeed
-from .messages import ApplySettings, LinkActivity, SaveSettings
+from .messages import ApplySettings, DetectionDone, LinkActivity, SaveSettings
 from .screens.base import MonitorScreen
 from .screens.dashboard import DashboardScreen
 from .screens.help import HelpScreen
@@ -35,6 +37,8 @@ class ReaderLike(Protocol):
 
 ReaderFactory = Callable[[SourceSettings, Callable[[LinkEvent], None]], ReaderLike]
 PortLister = Callable[[], list[tuple[str, str]]]
+Detector = Callable[[str], SerialSettings | None]
+"""Tries the usual serial settings on a port; the settings that gave telegrams, or None."""
 
 
 class P1App(App[None]):
@@ -74,6 +78,7 @@ class P1App(App[None]):
         saved_serial: SerialSettings | None = None,
         clock: Callable[[], float] = time.time,
         save_dir: Path | None = None,
+        detector: Detector | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -84,6 +89,7 @@ class P1App(App[None]):
         self.saved_serial = saved_serial
         self.clock = clock
         self.save_dir = Path.cwd() if save_dir is None else save_dir
+        self.detector = detector
         self.monitor = Monitor()
         self.feed = LinkFeed(self)
         self.reader: ReaderLike | None = None
@@ -174,4 +180,30 @@ class P1App(App[None]):
             self.push_screen(HelpScreen())
 
     def detect_settings(self, port: str) -> None:
-        self.notify("detection is not wired yet", severity="warning")
+        """Try the usual serial settings on ``port`` in a worker; the form gets the result."""
+        if self.detector is None:
+            self.notify("auto-detection is not available: try the presets", severity="warning")
+        elif not port:
+            self.notify("enter the port to detect first", severity="warning")
+        else:
+            self.notify(f"trying the usual settings on {port}…")
+            self._detect(port)
+
+    @work(thread=True, exclusive=True, group="detect")
+    def _detect(self, port: str) -> None:
+        assert self.detector is not None
+        try:
+            found, problem = self.detector(port), None
+        except LinkError as error:
+            found, problem = None, str(error)
+        self.post_message(DetectionDone(port, found, problem))
+
+    def on_detection_done(self, message: DetectionDone) -> None:
+        screen = self.screen
+        if message.found is not None and isinstance(screen, SettingsScreen):
+            screen.fill(message.found)
+        if message.found is not None:
+            text = f"detected {message.found.describe()}: ctrl+r applies, ctrl+s saves"
+        else:
+            text = message.problem or f"no usual setting gave valid telegrams on {message.port}"
+        self.notify(text, severity="information" if message.found else "warning", timeout=10)

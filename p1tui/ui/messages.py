@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from ..link.settings import SourceSettings
+from ..link.settings import SerialSettings, SourceSettings
 
 
 class LinkActivity(Message):
@@ -33,3 +33,13 @@ class SaveSettings(Message):
     def __init__(self, settings: SourceSettings) -> None:
         super().__init__()
         self.settings = settings
+
+
+class DetectionDone(Message):
+    """Auto-detection on ``port`` finished: ``found`` settings, or a ``problem``."""
+
+    def __init__(self, port: str, found: SerialSettings | None, problem: str | None) -> None:
+        super().__init__()
+        self.port = port
+        self.found = found
+        self.problem = problem

@@ -77,3 +77,12 @@ def make_app(clock: Clock, config_path: Path, tmp_path: Path) -> Callable[..., P
 def plain(widget) -> str:
     """What a Static shows, without styles."""
     return str(widget.render())
+
+
+async def wait_until(pilot, predicate, timeout: float = 5.0) -> None:
+    """Poll ``predicate`` while the app runs: data from a reader thread comes in its own time."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the app")
+        await pilot.pause(0.05)

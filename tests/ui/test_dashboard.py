@@ -60,8 +60,8 @@ async def test_nl5_three_phase_with_gas(make_app):
     events = shown["events"]
     assert "power failures 9 short, 5 long" in events
     # the log, newest first, with its durations
-    assert events.index("ended 2017-06-11 00:17, lasted 41 h 34 min") < events.index(
-        "ended 2017-06-09 06:32, lasted 4 min"
+    assert events.index("2017-06-11 00:17  lasted 41 h 34 min") < events.index(
+        "2017-06-09 06:32  lasted 4 min"
     )
     assert "voltage swells L1 2 · L2 2 · L3 2" in events
 

@@ -40,6 +40,9 @@ class LogScreen(MonitorScreen):
                 yield RawView()
         yield Footer()
 
+    def on_mount(self) -> None:
+        self.query_one(TelegramList).focus()
+
     def show(self, view: View) -> None:
         super().show(view)
         raw = view.monitor.raw

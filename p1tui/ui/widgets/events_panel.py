@@ -35,10 +35,12 @@ def _failures(t: Telegram) -> list[str]:
     if t.long_power_failures is not None:
         counts.append(f"{t.long_power_failures} long")
     lines = [f"[b]power failures[/] {', '.join(counts) or '-'}"]
+    if t.power_failure_log:
+        lines.append("[i]long failures, newest first (ended):[/]")
     for entry in _newest_first(t.power_failure_log or ()):
         when = "unknown time" if entry.end is None else f"{entry.end:%Y-%m-%d %H:%M}"
         lasted = "?" if entry.duration_s is None else duration(entry.duration_s)
-        lines.append(f"  ended {when}, lasted {lasted}")
+        lines.append(f"  {when}  lasted {lasted}")
     return lines
 
 

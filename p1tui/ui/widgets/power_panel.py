@@ -72,7 +72,7 @@ class PowerPanel(Vertical):
         if len(series) >= 2:
             span = duration(m.power.span_seconds(bars))
             low, high = min(series), max(series)
-            self._caption.update(f"net W, last {span}: {high:.0f} max, {low:.0f} min")
+            self._caption.update(f"net W, last {span}: {low:.0f} to {high:.0f}")
         else:
             self._caption.update("net power curve: collecting…")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from textual.markup import escape
 from textual.widgets import Static
@@ -44,7 +45,9 @@ class RawView(Static):
 def _markup(entry: RawEntry) -> str:
     status = entry.frame.crc_status
     colour = {"ok": "$success", "failed": "$error", "unchecked": "$warning"}[status.value]
-    rows = [f"[b {colour}]{escape(entry.verdict)}[/]"]
+    received = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(entry.received_at))
+    size = len(entry.frame.raw)
+    rows = [f"[b {colour}]{escape(entry.verdict)}[/] · received {received} · {size} bytes"]
     if status is CrcStatus.FAILED and entry.frame.problem:
         rows.append(escape(entry.frame.problem))
     unknown = 0

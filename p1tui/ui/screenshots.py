@@ -1,0 +1,82 @@
+"""Regenerate ``screenshots/*.svg`` from the built-in meter: ``python -m p1tui.ui.screenshots``.
+
+The demo household runs with a fixed seed from a fixed start (a sunny June midday, so
+the sparkline shows the solar swing), fed straight into the app with a matching clock:
+the pictures only change when the app or the meter model does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from ..dsmr import Framer, parse
+from ..link.events import LinkState, StateChanged, TelegramReceived
+from ..link.settings import SerialSettings, SimulatorSettings
+from ..sim.simulator import iter_telegrams
+from .app import P1App
+
+DEMO = SimulatorSettings(variant="nl5", seed=1, start="2026-06-21T11:45:00+02:00")
+MINUTES = 15
+SHOTS = (
+    # file name, terminal size, keys pressed before the shot
+    ("dashboard-80x24.svg", (80, 24), ()),
+    ("dashboard-120x40.svg", (120, 40), ()),
+    ("log-80x24.svg", (80, 24), ("l",)),
+    ("settings-80x24.svg", (80, 24), ("s",)),
+    ("help-80x24.svg", (80, 24), ("question_mark",)),
+)
+PORTS = [("/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A10KZ8F3-if00-port0", "FT232R USB UART")]
+
+
+def demo_events(settings: SimulatorSettings = DEMO, minutes: int = MINUTES) -> list:
+    """The reader's events for ``minutes`` of the demo meter, received 0.3 s after each stamp."""
+    framer = Framer()
+    events: list = []
+    for raw in iter_telegrams(settings, minutes * 60):
+        for frame in framer.feed(raw):
+            telegram = parse(frame)
+            at = telegram.timestamp.timestamp() + 0.3 if telegram.timestamp else 0.0
+            if not events:
+                events.append(StateChanged(LinkState.RECEIVING, "telegrams arrive", at))
+            events.append(TelegramReceived(frame, telegram, at))
+    return events
+
+
+async def shoot(out: Path, name: str, size: tuple[int, int], keys: tuple[str, ...], events) -> None:
+    now = events[-1].received_at + 0.7
+    app = P1App(
+        SerialSettings(PORTS[0][0]),
+        reader_factory=None,
+        list_ports=lambda: list(PORTS),
+        clock=lambda: now,
+    )
+    async with app.run_test(size=size) as pilot:
+        for event in events:
+            app.feed(event)
+        await pilot.pause()
+        if keys:
+            await pilot.press(*keys)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        for widget in app.screen.query("Input"):
+            widget.cursor_blink = False
+        await pilot.pause()
+        app.save_screenshot(name, str(out))
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[0]) if argv else Path("screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("TZ", "Europe/Amsterdam")
+    events = demo_events()
+    for name, size, keys in SHOTS:
+        asyncio.run(shoot(out, name, size, keys, events))
+        print(out / name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
