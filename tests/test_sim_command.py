@@ -1,0 +1,207 @@
+"""``p1tui simulate`` end to end, as a user runs it: a real process writing to stdout, a
+file, TCP clients on 127.0.0.1 and a pseudo-terminal."""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from test_link_helpers import serial_pty
+
+from p1tui.dsmr import CrcStatus, Framer, Telegram, Variant, parse
+
+JUNE = "2026-06-21T12:00:00+02:00"
+
+
+def simulate(*args: str, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "p1tui", "simulate", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **kwargs,
+    )
+
+
+def finished(*args: str, timeout: float = 30) -> tuple[int, bytes, str]:
+    process = simulate(*args)
+    out, err = process.communicate(timeout=timeout)
+    return process.returncode, out, err.decode()
+
+
+def telegrams(data: bytes) -> list[Telegram]:
+    """Every telegram in ``data``; fails on junk or a bad CRC."""
+    framer = Framer()
+    frames = framer.feed(data) + framer.close()
+    assert framer.stats.bytes_skipped == 0 and framer.stats.crc_failures == 0
+    return [parse(frame) for frame in frames]
+
+
+def test_stdout_gets_the_raw_stream_and_stderr_a_summary():
+    status, out, err = finished("--count", "5", "--speed", "0", "--start", JUNE, "--seed", "3")
+    assert status == 0
+    sent = telegrams(out)
+    assert len(sent) == 5 and all(t.crc_status is CrcStatus.OK for t in sent)
+    assert err == (
+        "p1tui simulate: 5 telegrams from the nl5 meter to standard output, "
+        "meter time 2026-06-21T12:00:00+02:00 to 2026-06-21T12:00:04+02:00\n"
+    )
+    again = finished("--count", "5", "--speed", "0", "--start", JUNE, "--seed", "3")[1]
+    assert again == out  # same seed, same bytes
+
+
+@pytest.mark.parametrize(
+    ("variant", "expected"),
+    [("nl4", Variant.NL4), ("nl2", Variant.NL2), ("be", Variant.BE)],
+)
+def test_variant_and_water_options(variant, expected):
+    status, out, _ = finished(
+        "--count", "2", "--speed", "0", "--variant", variant, "--no-water", "--start", JUNE
+    )
+    assert status == 0
+    sent = telegrams(out)
+    assert [t.variant for t in sent] == [expected, expected]
+    assert [d.medium for d in sent[0].mbus] == ["gas"]
+
+
+def test_file_output_holds_the_same_bytes(tmp_path):
+    path = tmp_path / "june.txt"
+    status, out, err = finished("--count", "3", "--speed", "0", "--start", JUNE, "--out", str(path))
+    assert status == 0 and out == b""
+    assert f"to {path}" in err
+    assert path.read_bytes() == finished("--count", "3", "--speed", "0", "--start", JUNE)[1]
+
+
+def serving_port(process: subprocess.Popen) -> int:
+    line = process.stderr.readline().decode()
+    match = re.search(r"serving on tcp://127\.0\.0\.1:(\d+)", line)
+    assert match, line
+    return int(match.group(1))
+
+
+def receive_until_closed(sock: socket.socket, deadline: float) -> bytes:
+    data = bytearray()
+    sock.settimeout(max(deadline - time.monotonic(), 0.1))
+    while chunk := sock.recv(65536):
+        data += chunk
+    return bytes(data)
+
+
+def test_tcp_serves_every_client_whole_telegrams():
+    process = simulate("--out", "tcp://127.0.0.1:0", "--count", "60", "--speed", "20")
+    try:
+        port = serving_port(process)
+        deadline = time.monotonic() + 20
+        with socket.create_connection(("127.0.0.1", port)) as first:
+            head = b""
+            while head.count(b"!") < 5:  # the stream is running
+                head += first.recv(65536)
+            with socket.create_connection(("127.0.0.1", port)) as second:
+                late = receive_until_closed(second, deadline)
+            early = head + receive_until_closed(first, deadline)
+        assert process.wait(timeout=10) == 0
+    finally:
+        process.kill()
+    all_of_them, joined_later = telegrams(early), telegrams(late)
+    assert len(all_of_them) == 60
+    assert 0 < len(joined_later) < 60  # joined mid-stream, at a telegram boundary
+    assert [t.timestamp for t in joined_later] == [
+        t.timestamp for t in all_of_them[-len(joined_later) :]
+    ]
+    assert "client 127.0.0.1:" in process.stderr.read().decode()
+
+
+def test_tcp_at_full_speed_waits_for_a_client_and_keeps_its_pace():
+    process = simulate("--out", "tcp://127.0.0.1:0", "--count", "3000", "--speed", "0")
+    try:
+        port = serving_port(process)
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            data = receive_until_closed(client, time.monotonic() + 30)
+        assert process.wait(timeout=10) == 0
+    finally:
+        process.kill()
+    assert len(telegrams(data)) == 3000  # nothing generated before it came, nothing dropped
+
+
+def test_a_pseudo_terminal_receives_the_stream():
+    with serial_pty() as (master, path):
+        process = simulate("--out", path, "--count", "3", "--speed", "0", "--start", JUNE)
+        data = bytearray()
+        deadline = time.monotonic() + 20
+        while data.count(b"!") < 3 and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                data += os.read(master, 65536)
+        assert process.wait(timeout=10) == 0
+    sent = telegrams(bytes(data))
+    assert len(sent) == 3 and sent[0].variant is Variant.NL5
+    assert f"to {path} 115200 8N1" in process.stderr.read().decode()
+
+
+def test_nl2_on_a_port_uses_9600_7e1():
+    with serial_pty() as (master, path):
+        process = simulate("--out", path, "--count", "1", "--speed", "0", "--variant", "nl2")
+        data = bytearray()
+        deadline = time.monotonic() + 20
+        while not data.endswith(b"\r\n!\r\n") and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                data += os.read(master, 65536)
+        assert process.wait(timeout=10) == 0
+    assert telegrams(bytes(data))[0].variant is Variant.NL2
+    assert f"to {path} 9600 7E1" in process.stderr.read().decode()
+
+
+def test_a_closed_pipe_ends_quietly():
+    process = simulate("--speed", "0")
+    assert process.stdout.read(3000)
+    process.stdout.close()
+    assert process.wait(timeout=10) == 0
+    assert process.stderr.read() == b""
+
+
+def test_ctrl_c_ends_cleanly_with_a_summary():
+    process = simulate("--start", JUNE)  # real pace, endless
+    assert process.stdout.read1(65536).startswith(b"/ISK5")
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=10) == 0
+    err = process.stderr.read().decode()
+    assert err.startswith("p1tui simulate: ") and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "message"),
+    [
+        (["--start", "soon"], 2, "p1tui simulate: --start: 'soon' is not an ISO time"),
+        (["--speed", "-2"], 2, "argument --speed: '-2' is not a speed"),
+        (["--count", "0"], 2, "argument --count: '0' is not a number of telegrams"),
+        (["--variant", "nl3"], 2, "argument --variant: invalid choice: 'nl3'"),
+        (["--out", "/no/such/dir/x.txt"], 1, "cannot write /no/such/dir/x.txt: No such file"),
+        (["--out", "/dev/ttyP1TUI-NONE"], 1, "no such device: /dev/ttyP1TUI-NONE"),
+        (["--out", "tcp://127.0.0.1:http"], 1, "is not a TCP address like tcp://127.0.0.1:2323"),
+        (["--out", "socket://127.0.0.1:1"], 1, "connection refused by socket://127.0.0.1:1"),
+    ],
+)
+def test_errors_are_one_sentence_and_a_nonzero_exit(args, status, message):
+    code, out, err = finished(*args, "--count", "1", "--speed", "0")
+    assert code == status and out == b""
+    *usage, last = err.strip().splitlines()
+    assert last.startswith("p1tui simulate: ") and message in last and "Traceback" not in err
+    assert all(line.startswith(("usage:", " ")) for line in usage)  # argparse's usage
+
+
+def test_a_busy_tcp_port_is_a_clear_error():
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        code, _, err = finished("--out", f"tcp://127.0.0.1:{port}", "--count", "1")
+    assert code == 1
+    assert (
+        err.strip()
+        == f"p1tui simulate: cannot serve on tcp://127.0.0.1:{port}: Address already in use"
+    )
