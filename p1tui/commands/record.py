@@ -1,0 +1,177 @@
+"""``p1tui record``: save a P1 port's raw byte stream to a file, across disconnects."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from pathlib import Path
+from typing import BinaryIO
+
+from ..config import BYTESIZES, PARITIES, STOPBITS
+from ..link.events import Diagnosis, LinkEvent, LinkState, StateChanged, TelegramReceived
+from ..link.factory import make_source
+from ..link.masking import IdMasker
+from ..link.reader import Reader
+from ..link.settings import SerialSettings, SourceSettings
+from ..link.source import Source
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``record`` subcommand."""
+    parser = subparsers.add_parser(
+        "record",
+        help="save the raw byte stream of a P1 port to a file (for bug reports and replay)",
+        description=(
+            "Save the bytes a P1 port delivers exactly as received, junk and broken "
+            "telegrams included, until ctrl+c. A dropped link is reopened and recording "
+            "goes on. Play the file back with `p1tui --replay FILE` or decode it with "
+            "`p1tui decode FILE`."
+        ),
+    )
+    parser.add_argument(
+        "--port", required=True, metavar="PORT_OR_URL", help="device path or pyserial URL"
+    )
+    parser.add_argument("--baudrate", type=int, default=115200, metavar="N")
+    parser.add_argument("--bytesize", type=int, default=8, choices=BYTESIZES)
+    parser.add_argument("--parity", type=str.upper, default="N", choices=PARITIES)
+    parser.add_argument("--stopbits", type=float, default=1, choices=STOPBITS)
+    parser.add_argument(
+        "--out", required=True, type=Path, metavar="FILE", help="the recording (must not exist)"
+    )
+    parser.add_argument(
+        "--mask-ids",
+        action="store_true",
+        help="replace the equipment IDs (meter and M-Bus serial numbers) with X's of the "
+        "same length before saving; each telegram's CRC is recomputed, so valid "
+        "telegrams stay valid (and broken ones stay broken); all other bytes are kept",
+    )
+    parser.set_defaults(run=run)
+
+
+class Recording:
+    """The output file; written from the reader thread, closed from the main thread."""
+
+    def __init__(self, file: BinaryIO, masker: IdMasker | None) -> None:
+        self._file: BinaryIO | None = file
+        self._masker = masker
+        self._lock = threading.Lock()
+        self.bytes_in = 0
+        self.opened = False
+        """True once the port opened: later failures are retried, not fatal."""
+
+    def write(self, data: bytes) -> None:
+        with self._lock:
+            if self._file is None:
+                return
+            self.bytes_in += len(data)
+            self._file.write(self._masker.feed(data) if self._masker else data)
+            self._file.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            file, self._file = self._file, None
+            if file is not None:
+                if self._masker:
+                    file.write(self._masker.close())
+                file.close()
+
+
+class RecordingSource:
+    """A source that hands every byte it reads to the recording as well."""
+
+    def __init__(self, inner: Source, recording: Recording) -> None:
+        self._inner = inner
+        self._recording = recording
+
+    def open(self) -> None:
+        self._inner.open()
+        self._recording.opened = True
+
+    def read(self, max_bytes: int = 4096) -> bytes:
+        data = self._inner.read(max_bytes)
+        if data:
+            self._recording.write(data)
+        return data
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def describe(self) -> str:
+        return self._inner.describe()
+
+
+class Progress:
+    """Turns the reader's events into lines on stderr and counts telegrams."""
+
+    def __init__(self, recording: Recording) -> None:
+        self.recording = recording
+        self.telegrams = 0
+        self.crc_failures = 0
+        self.failure: StateChanged | None = None
+        self.advice = ""
+        self.done = threading.Event()
+
+    def __call__(self, event: LinkEvent) -> None:
+        if self.failure is not None:
+            return
+        if isinstance(event, TelegramReceived):
+            if event.frame.valid:
+                self.telegrams += 1
+            else:
+                self.crc_failures += 1
+        elif isinstance(event, StateChanged):
+            if event.state is LinkState.DISCONNECTED and not self.recording.opened:
+                self.failure = event  # never opened: give up at once
+                self.done.set()
+                return
+            retry = f", retrying in {event.retry_in:g} s" if event.retry_in else ""
+            print(f"{event.state.value}: {event.reason}{retry}", file=sys.stderr, flush=True)
+            if event.state is LinkState.STOPPED:
+                self.done.set()
+        elif isinstance(event, Diagnosis) and event.problem:
+            if not self.recording.opened:
+                self.advice = event.advice  # said with the failure, if it is one
+                return
+            print(f"  {event.problem} {event.advice}".rstrip(), file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Record until ctrl+c; exit 1 when the port cannot be opened at all."""
+    settings = SerialSettings(args.port, args.baudrate, args.bytesize, args.parity, args.stopbits)
+    try:
+        file = args.out.open("xb")
+    except FileExistsError:
+        print(f"p1tui record: {args.out} exists; record to a new file.", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"p1tui record: cannot create {args.out}: {error.strerror}.", file=sys.stderr)
+        return 1
+    recording = Recording(file, IdMasker() if args.mask_ids else None)
+    progress = Progress(recording)
+
+    def recording_source(source_settings: SourceSettings) -> Source:
+        return RecordingSource(make_source(source_settings), recording)
+
+    reader = Reader(settings, progress, source_factory=recording_source)
+    reader.start()
+    try:
+        while not progress.done.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        reader.stop()
+        recording.close()
+    if progress.failure is not None:
+        args.out.unlink(missing_ok=True)
+        print(f"p1tui record: {progress.failure.reason}", file=sys.stderr)
+        if progress.advice:
+            print(progress.advice, file=sys.stderr)
+        return 1
+    print(
+        f"recorded {recording.bytes_in} bytes ({progress.telegrams} telegrams, "
+        f"{progress.crc_failures} with a failed CRC) to {args.out}",
+        file=sys.stderr,
+    )
+    return 0
