@@ -6,8 +6,8 @@ sent them hex-encoded), every other byte is kept, and each telegram's CRC is
 recomputed. A telegram whose CRC was wrong stays wrong by the same amount, so a
 replay of the masked file shows the same verdicts as the original.
 
-Streaming and line-based, so it works on a live stream fed in arbitrary chunks with
-memory bounded by the longest line.
+Streaming and line-based, so it works on a live stream fed in arbitrary chunks, with
+memory bounded like the framer's.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from ..dsmr import crc16_arc
+from ..dsmr.framer import MAX_FRAME_BYTES
 
 ID_LINE = re.compile(
     rb"^(?P<head>\s*(?:0-0:96\.1\.1|0-0:96\.1\.0|0-0:42\.0\.0|0-[1-4]:96\.1\.[01])"
@@ -41,8 +42,8 @@ class IdMasker:
 
     def __init__(self) -> None:
         self._line = bytearray()
-        self._crc: tuple[int, int] | None = None
-        """(CRC of the original bytes, CRC of the masked bytes) of the current telegram."""
+        self._telegram: tuple[bytearray, bytearray] | None = None
+        """The current telegram so far (original, masked), for their CRCs at its end."""
 
     def feed(self, data: bytes) -> bytes:
         """Masked bytes for every complete line in ``data`` (a partial line waits)."""
@@ -58,7 +59,7 @@ class IdMasker:
             start = end + 1
         del line[:start]
         if len(line) > MAX_LINE:
-            self._crc = None
+            self._telegram = None
             out += line
             line.clear()
         return bytes(out)
@@ -69,35 +70,38 @@ class IdMasker:
         return self._masked_line(rest) if rest else b""
 
     def _masked_line(self, line: bytes) -> bytes:
-        if self._crc is None or line.startswith(b"/"):
+        if self._telegram is None or line.startswith(b"/"):
             start = line.find(b"/")
             if start < 0:
                 return line  # junk between telegrams
-            self._crc = (0, 0)
+            self._telegram = (bytearray(), bytearray())
             return line[:start] + self._telegram_line(line[start:])
         return self._telegram_line(line)
 
     def _telegram_line(self, line: bytes) -> bytes:
         """A line inside a telegram, from its header to its ``!CRC`` line."""
-        assert self._crc is not None
-        original, masked = self._crc
+        assert self._telegram is not None
+        original, masked = self._telegram
         if not line.startswith(b"!"):
             match = ID_LINE.match(line)
             new = line
             if match:
                 new = match["head"] + mask_value(match["value"]) + match["tail"]
-            self._crc = (crc16_arc(line, original), crc16_arc(new, masked))
+            original += line
+            masked += new
+            if len(original) > MAX_FRAME_BYTES:
+                self._telegram = None  # no end in sight: the framer drops it too
             return new
-        self._crc = None
-        original, masked = crc16_arc(b"!", original), crc16_arc(b"!", masked)
+        self._telegram = None
+        crc_original, crc_masked = crc16_arc(original + b"!"), crc16_arc(masked + b"!")
         digits_end = 1
         while digits_end < min(len(line), 5) and line[digits_end] in _HEX:
             digits_end += 1
         digits = line[1:digits_end]
         rest = line[digits_end:]
         if digits:
-            error = int(digits, 16) ^ original
-            crc = f"{masked ^ error:0{len(digits)}X}"
+            error = int(digits, 16) ^ crc_original
+            crc = f"{crc_masked ^ error:0{len(digits)}X}"
             if digits.islower():
                 crc = crc.lower()
             digits = crc.encode()

@@ -1,0 +1,81 @@
+"""Masking equipment IDs in a raw stream keeps every CRC verdict and every other byte."""
+
+from __future__ import annotations
+
+import pytest
+from test_link_helpers import NL5, TELEGRAMS, telegram
+
+from p1tui.dsmr import CrcStatus, Framer, parse
+from p1tui.link.masking import IdMasker, mask_value
+
+ALL = sorted(p.name for p in TELEGRAMS.glob("*.txt"))
+ID_CODES = {"0-0:96.1.1", "0-0:96.1.0", "0-0:42.0.0"} | {
+    f"0-{n}:96.1.{k}" for n in range(1, 5) for k in (0, 1)
+}
+
+
+def masked(raw: bytes, chunk: int = 0) -> bytes:
+    masker = IdMasker()
+    step = chunk or len(raw)
+    return b"".join(masker.feed(raw[i : i + step]) for i in range(0, len(raw), step)) + (
+        masker.close()
+    )
+
+
+def frames(raw: bytes):
+    framer = Framer()
+    return framer.feed(raw) + framer.close()
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_every_real_telegram_keeps_its_verdict_and_loses_its_ids(name):
+    raw = telegram(name)
+    out = masked(raw)
+    (before,), (after,) = frames(raw), frames(out)
+    assert after.crc_status is before.crc_status
+    old, new = parse(before), parse(after)
+    for a, b in zip(old.objects, new.objects, strict=True):
+        if a.obis.split(".255")[0] in ID_CODES:
+            assert b.values == tuple(mask_value(v.encode()).decode() for v in a.values)
+        else:
+            assert a == b
+    if old.equipment_id is not None:
+        assert set(new.equipment_id) == {"X"}
+    for device in new.mbus:
+        assert device.equipment_id is None or set(device.equipment_id) == {"X"}
+
+
+def test_any_chunking_gives_the_same_bytes():
+    stream = b"\x00junk\r\n" + telegram(NL5) + telegram(NL5).replace(b"\r\n", b"\n")
+    assert masked(stream, 1) == masked(stream, 7) == masked(stream)
+
+
+def test_a_broken_telegram_stays_broken_and_junk_is_kept():
+    bad = telegram(NL5).replace(b"1-0:1.8.1(", b"1-0:1.8.1(9", 1)
+    stream = b"\xff\xff" + bad + b"noise\r\n" + telegram(NL5)
+    out = masked(stream)
+    assert out.startswith(b"\xff\xff")
+    assert b"noise\r\n" in out
+    verdicts = [f.crc_status for f in frames(out)]
+    assert verdicts == [CrcStatus.FAILED, CrcStatus.OK]
+    (failed,) = [f for f in frames(out) if not f.valid]
+    (original,) = frames(bad)
+    assert (
+        failed.crc_received ^ failed.crc_computed == original.crc_received ^ original.crc_computed
+    )
+
+
+def test_a_lowercase_crc_stays_lowercase():
+    raw = telegram(NL5)
+    bang = raw.rindex(b"!")
+    lower = raw[:bang] + raw[bang:].lower()
+    out = masked(lower)
+    assert out[out.rindex(b"!") + 1 :].strip().islower()
+    assert frames(out)[0].crc_status is CrcStatus.OK
+
+
+def test_mask_value_keeps_length_and_encoding():
+    assert mask_value(b"4530303332") == b"5858585858"
+    assert mask_value(b"E0032") == b"XXXXX"
+    assert mask_value(b"00000000") == b"00000000"
+    assert mask_value(b"") == b""
