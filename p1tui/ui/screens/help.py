@@ -15,7 +15,7 @@ HELP = """\
 
 [b]Everywhere[/b]
   d        dashboard: power, counters, phases, gas/water/heat, events
-  l        raw log: the last telegrams exactly as sent, with their CRC verdict
+  l        raw log: the last telegrams as sent, with their CRC verdict
   s        settings: port, serial settings, presets, detection
   ?        this help (escape or ? closes it)
   ctrl+q   quit
@@ -27,7 +27,7 @@ HELP = """\
   A line marked ? has an OBIS code the catalogue does not know.
 
 [b]Settings[/b]
-  ctrl+r   apply: switch the link to these settings now (enter in the port field too)
+  ctrl+r   apply: switch the link to these settings now (or enter on the port)
   ctrl+s   save them as the default for next time (and apply)
   ctrl+t   detect: try the usual serial settings on the port
   ctrl+l   rescan the serial ports     escape   back to the dashboard

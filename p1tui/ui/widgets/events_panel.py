@@ -65,8 +65,8 @@ def _message(t: Telegram) -> list[str]:
 def _peaks(peak: PeakDemand) -> list[str]:
     lines = [f"[b]quarter-hour average[/] {number(peak.current_average_kw, 'kW')}"]
     if peak.month_max_kw is not None:
-        at = "" if peak.month_max_at is None else f" on {peak.month_max_at:%m-%d %H:%M}"
-        lines.append(f"[b]peak this month[/] {number(peak.month_max_kw, 'kW')}{at}")
+        at = "" if peak.month_max_at is None else f" at {peak.month_max_at:%m-%d %H:%M}"
+        lines.append(f"[b]month peak[/] {number(peak.month_max_kw, 'kW')}{at}")
     if peak.history is not None:
         if not peak.history:
             lines.append("[b]monthly peaks[/] none recorded yet")

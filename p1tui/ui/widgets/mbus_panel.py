@@ -48,14 +48,14 @@ def _row(device: MBusDevice, flow: Flow | None, now: float, wide: bool) -> str:
     if device.timestamp is not None:
         age = max(0.0, now - device.timestamp.timestamp())
         today = datetime.fromtimestamp(now, device.timestamp.tzinfo)
-        details.append(f"read {short_time(device.timestamp, today)}, {duration(age)} ago")
+        details.append(f"at {short_time(device.timestamp, today)}, {duration(age)} ago")
     else:
         details.append("capture time unknown")
     if device.valve is not None:
         details.append(f"valve {VALVES.get(device.valve, str(device.valve))}")
     if wide:
         return f"{head} {reading}  {rate}  " + " · ".join(details)
-    return f"{head} {reading}  {rate}\n      " + " · ".join(details)
+    return f"{head} {reading}  {rate}\n  " + " · ".join(details)
 
 
 def _rate(flow: Flow) -> str:

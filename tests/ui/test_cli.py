@@ -1,0 +1,47 @@
+"""The monitor's command line: problems before the UI starts are one sentence."""
+
+from __future__ import annotations
+
+import pytest
+
+from p1tui.cli import build_parser, main
+from p1tui.link.settings import ReplaySettings, SerialSettings, SimulatorSettings
+from p1tui.ui.launch import source_settings
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--replay", "no-such-capture.txt"], "cannot replay no-such-capture.txt: no such file"),
+        (["--seed", "3"], "--seed and --variant go with --demo"),
+        (
+            ["--demo", "--baudrate", "9600"],
+            "serial settings go with --port, not with --replay or --demo",
+        ),
+        (["--port", "/dev/x", "--speed", "-1"], "--speed must be 0 or more"),
+    ],
+)
+def test_bad_options_are_one_sentence(argv, message, capsys, config_path):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == f"p1tui: {message}\n"
+
+
+def settings(argv, saved=None):
+    return source_settings(build_parser().parse_args(argv), saved)
+
+
+def test_options_fill_in_from_the_saved_config(tmp_path):
+    saved = SerialSettings("/dev/ttyUSB1", 9600, 7, "E", 1)
+    assert settings([], saved) == saved
+    assert settings([], None) is None  # no port anywhere: the settings form opens
+    assert settings(["--port", "socket://127.0.0.1:2323"], saved) == SerialSettings(
+        "socket://127.0.0.1:2323", 9600, 7, "E", 1
+    )
+    assert settings(["--port", "/dev/ttyUSB0", "--parity", "n", "--bytesize", "8"]) == (
+        SerialSettings("/dev/ttyUSB0", 115200, 8, "N", 1)
+    )
+    assert settings(["--demo", "--variant", "be", "--seed", "7"]) == SimulatorSettings("be", 7)
+    capture = tmp_path / "capture.txt"
+    capture.write_bytes(b"")
+    assert settings(["--replay", str(capture), "--speed", "0"]) == ReplaySettings(capture, 0.0)
