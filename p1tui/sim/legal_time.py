@@ -90,10 +90,6 @@ class Moment:
     tst: str
     """The DSMR 4/5 timestamp ``YYMMDDhhmmssX`` with X = S (summer) or W (winter)."""
 
-    @property
-    def summer(self) -> bool:
-        return self.offset == SUMMER_OFFSET
-
     def isoformat(self) -> str:
         """``2026-06-21T13:00:00+02:00``: legal time with its offset."""
         d, s = self.day, self.second

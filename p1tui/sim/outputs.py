@@ -160,10 +160,6 @@ class TcpServerOutput:
         bound = self._listener.getsockname()
         self.url = f"tcp://{host if ':' not in host else f'[{host}]'}:{bound[1]}"
 
-    @property
-    def clients(self) -> int:
-        return len(self._clients)
-
     def wait_for_client(self) -> None:
         """Block until someone connects."""
         while not self._clients:
