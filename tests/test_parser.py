@@ -10,6 +10,7 @@ from p1tui.dsmr import (
     CrcStatus,
     DSMRError,
     Frame,
+    Framer,
     ParseError,
     Variant,
     crc16_arc,
@@ -254,3 +255,29 @@ def test_parse_of_a_frame_that_does_not_start_with_slash() -> None:
 def test_crc_valid_nonsense_values_never_raise_anything_but_dsmr_errors(line: str) -> None:
     t = parse_bytes(telegram("1-0:1.8.1(9E999999)", line))
     assert t.crc_ok is True
+
+
+# --- the remembered-lines fast path ----------------------------------------------------
+
+
+def test_remembered_lines_give_the_same_telegram_as_the_general_splitter() -> None:
+    from p1tui.dsmr.parser import interpret, split_lines
+
+    data = telegram("1-3:0.2.8(50)", "0-0:1.0.0(231124215658W)", "1-0:1.8.1(000341.156*kWh)")
+    first = parse_bytes(data)  # learns the lines
+    again = parse_bytes(data)  # reads them from memory
+    (frame,) = Framer().feed(data)
+    header, lines = split_lines(frame.raw)
+    general = interpret(header, lines, frame.crc_status, frame.crc_received, frame.crc_computed)
+    assert first == again == general
+    assert first.objects == general.objects
+
+
+def test_remembered_lines_stay_bounded() -> None:
+    from p1tui.dsmr import parser
+
+    for n in range(parser._SEEN_MAX + 500):
+        parse_bytes(telegram(f"1-0:1.8.1({n:06d}.000*kWh)", f"1-0:1.7.0({n % 100:02d}.000*kW)"))
+        assert len(parser._SEEN) <= parser._SEEN_MAX
+    t = parse_bytes(telegram("1-0:1.8.1(000007.000*kWh)"))
+    assert t.energy_import_kwh.tariff1 == Decimal("7.000")

@@ -33,8 +33,13 @@ from .obis import MBUS_CHANNELS, MEDIA, MEDIUM_UNITS
 
 def parse(frame: Frame) -> Telegram:
     """Parse a frame from the :class:`~p1tui.dsmr.framer.Framer` (valid or not)."""
-    header, lines = split_lines(frame.raw)
-    return interpret(header, lines, frame.crc_status, frame.crc_received, frame.crc_computed)
+    known = _read_known_lines(frame.raw.decode("latin-1"))
+    if known is None:
+        header, lines = split_lines(frame.raw)
+        found = _meanings(lines)
+    else:
+        header, lines, found = known
+    return _build(header, lines, found, (frame.crc_status, frame.crc_received, frame.crc_computed))
 
 
 def parse_bytes(data: bytes, *, allow_invalid: bool = False) -> Telegram:
@@ -268,12 +273,77 @@ def interpret(
     crc_computed: int | None = None,
 ) -> Telegram:
     """Read the catalogue's lines into the typed fields of a telegram."""
+    return _build(header, lines, _meanings(lines), (crc_status, crc_received, crc_computed))
+
+
+def _meanings(lines: tuple[Line, ...]) -> dict[Key, Any]:
+    """``{key: value}`` for every line the table knows (the last one wins)."""
     found: dict[Key, Any] = {}
     entry_for = _TABLE.get
     for obis, body in lines:
         entry = entry_for(obis)
         if entry is not None:
             found[entry[0]] = entry[1](body)
+    return found
+
+
+# Consecutive telegrams of one meter repeat most of their lines exactly (IDs, counters,
+# registers between increments, the failure log), so each whole line is remembered with
+# its meaning: reading a telegram is then mostly one dict lookup per line. Values are
+# immutable, so sharing them between telegrams is safe. Bounded by clearing when full.
+_SEEN: dict[str, tuple[Line, tuple[Key, Any] | None]] = {}
+_SEEN_MAX = 4096
+_ONE_SIMPLE_LINE = re.compile(r"([0-9]+-[0-9]+:[0-9]+\.[0-9]+\.[0-9]+)(?:[.*]255)?\((.*)\)\r?")
+
+
+def _read_known_lines(
+    text: str,
+) -> tuple[str, tuple[Line, ...], dict[Key, Any]] | None:
+    """Header, lines and meanings of a telegram whose lines are all simple; else None.
+
+    Simple: the blank line after the header, then one ``OBIS(groups)`` per line up to the
+    ``!`` line. Anything else (continuations, spaces, double brackets) is for the general
+    splitter.
+    """
+    parts = text.split("\n")
+    if len(parts) < 3 or parts[1] not in ("", "\r") or parts[-1][:1] != "!":
+        return None
+    seen = _SEEN
+    lines: list[Line] = []
+    found: dict[Key, Any] = {}
+    for part in parts[2:-1]:
+        known = seen.get(part)
+        if known is None:
+            known = _learn(part)
+            if known is None:
+                return None
+        line, meaning = known
+        lines.append(line)
+        if meaning is not None:
+            found[meaning[0]] = meaning[1]
+    return parts[0].rstrip("\r"), tuple(lines), found
+
+
+def _learn(part: str) -> tuple[Line, tuple[Key, Any] | None] | None:
+    match = _ONE_SIMPLE_LINE.fullmatch(part)
+    if match is None or "((" in part or ") (" in part:
+        return None
+    line = (match[1], match[2])
+    entry = _TABLE.get(line[0])
+    known = (line, None if entry is None else (entry[0], entry[1](line[1])))
+    if len(_SEEN) >= _SEEN_MAX:
+        _SEEN.clear()
+    _SEEN[part] = known
+    return known
+
+
+def _build(
+    header: str,
+    lines: tuple[Line, ...],
+    found: dict[Key, Any],
+    crc: tuple[CrcStatus, int | None, int | None],
+) -> Telegram:
+    crc_status, crc_received, crc_computed = crc
     version = found.get("version_be") or found.get("version_nl")
     return Telegram(
         header=header,
