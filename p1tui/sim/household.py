@@ -14,13 +14,13 @@ seed, one per concern, so the same seed always gives the same house.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 
 from .appliances import L1, L2, L3, DayPlan, plan_day
 from .climate import Climate
 from .heating import GAS_J_PER_LITRE, House, setpoint
 from .legal_time import Moment
+from .randomness import random_stream
 from .sky import Clouds, Panels, Site, SunDay, clear_sky_w_per_m2, sun_at, sun_day
 
 # Electronics and lighting by local hour (W), hours 0-11 then 12-23: weekday, weekend.
@@ -73,20 +73,17 @@ class Household:
     """A three-phase house with solar panels, gas heating and a water meter."""
 
     def __init__(self, seed: int, site: Site) -> None:
-        def stream(name: str) -> random.Random:
-            return random.Random(f"p1tui-sim-{seed}-{name}")
-
-        setup = stream("setup")
-        self._plans = stream("plans")
-        self._noise_rng = stream("noise")
+        setup = random_stream(seed, "setup")
+        self._plans = random_stream(seed, "plans")
+        self._noise_rng = random_stream(seed, "noise")
         self.site = site
         self.panels = Panels(peak_w=setup.choice((3000, 3600, 4000, 4400, 5200)))
         self.standby_w = setup.uniform(45, 80)
         self._fridge = (setup.uniform(80, 110), setup.randint(0, 3299))
         self._freezer = (setup.uniform(65, 90), setup.randint(0, 3599))
         self.house = House(loss_w_per_k=setup.uniform(150, 230))
-        self.clouds = Clouds(stream("clouds"))
-        self.climate = Climate(stream("climate"))
+        self.clouds = Clouds(random_stream(seed, "clouds"))
+        self.climate = Climate(random_stream(seed, "climate"))
         self._day_index: int | None = None
         self._sun: SunDay | None = None
         self._plan: DayPlan | None = None
@@ -105,54 +102,58 @@ class Household:
         """What the house does during the ``dt`` seconds that end at ``m``."""
         if m.day.index != self._day_index:
             self._new_day(m)
-        plan = self._plan
-        sun = self._sun
+        plan, sun = self._plan, self._sun
         assert plan is not None and sun is not None
-        second = m.second
-        weekend = m.day.weekend
+        sin_elevation, cos_incidence = sun_at(sun, m.t % 86400)
+        irradiance = clear_sky_w_per_m2(sin_elevation, cos_incidence) * self.clouds.step(dt)
+        loads = self._electric_load(m, dt, plan, sin_elevation)
+        water, hot_water_gas = self._water_draws(m.second, dt, plan)
 
-        sin_elevation, cos_incidence = sun_at(sun, (m.t % 86400))
-        transmission = self.clouds.step(dt)
-        irradiance = clear_sky_w_per_m2(sin_elevation, cos_incidence) * transmission
-        solar = self.panels.output_w(irradiance) if powered else 0.0
+        outdoor = self.climate.outdoor(m.second)
+        target = setpoint(m.day, m.second, plan.home_all_day, self.climate.day_mean)
+        gains = self._last_load + _WINDOW_M2 * irradiance
+        heat = self.house.step(dt, outdoor, target, gains, powered)
+        if heat > 0:
+            loads[L2] += 65  # circulation pump and burner fan
+        if not powered:
+            self._last_load = 0.0
+            return Flows((0.0, 0.0, 0.0), 0.0, 0.0, water)
+        self._last_load = sum(loads)
+        gas = heat * dt / GAS_J_PER_LITRE + hot_water_gas
+        return Flows(
+            (loads[L1], loads[L2], loads[L3]), self.panels.output_w(irradiance), gas, water
+        )
 
+    def _electric_load(
+        self, m: Moment, dt: int, plan: DayPlan, sin_elevation: float
+    ) -> list[float]:
+        """Consumption per phase: base, activity, appliances and noise."""
+        second, weekend, t = m.second, m.day.weekend, m.t
         decay = 0.97**dt
         self._noise = (
             self._noise * decay + self._noise_rng.gauss(0, _NOISE_W) * (1 - decay * decay) ** 0.5
         )
-        activity = _curve(_ELECTRONICS[weekend], second) + _curve(
-            _LIGHTING[weekend], second
-        ) * _darkness(sin_elevation)
-        t = m.t
-        fridge_w, fridge_phase = self._fridge
-        freezer_w, freezer_phase = self._freezer
-        base = self.standby_w + activity
+        lighting = _curve(_LIGHTING[weekend], second) * _darkness(sin_elevation)
+        base = self.standby_w + _curve(_ELECTRONICS[weekend], second) + lighting
         loads = [base * share for share in _BASE_SPLIT]
+        fridge_w, fridge_phase = self._fridge
         if (t + fridge_phase) % 3300 < 1200:
             loads[L1] += fridge_w
+        freezer_w, freezer_phase = self._freezer
         if (t + freezer_phase) % 3600 < 900:
             loads[L3] += freezer_w
         loads[L1] = max(loads[L1] + self._noise, 5.0)
         for run in plan.runs:
             if run.start <= second < run.end:
                 loads[run.phase] += run.power(second)
+        return loads
 
-        water = 0.0
-        hot_water_gas = 0.0
+    @staticmethod
+    def _water_draws(second: int, dt: int, plan: DayPlan) -> tuple[float, float]:
+        """Litres of water drawn, and litres of gas burnt heating the hot part of it."""
+        water = gas = 0.0
         for draw in plan.draws:
             if draw.start <= second < draw.end:
                 water += draw.litres_per_s * dt
-                hot_water_gas += draw.gas_litres_per_s * dt
-
-        outdoor = self.climate.outdoor(second)
-        target = setpoint(m.day, second, plan.home_all_day, self.climate.day_mean)
-        gains = self._last_load + _WINDOW_M2 * irradiance
-        heat = self.house.step(dt, outdoor, target, gains, powered)
-        if heat > 0:
-            loads[L2] += 65  # circulation pump and burner fan
-        gas = heat * dt / GAS_J_PER_LITRE + (hot_water_gas if powered else 0.0)
-
-        if not powered:
-            loads = [0.0, 0.0, 0.0]
-        self._last_load = sum(loads)
-        return Flows((loads[L1], loads[L2], loads[L3]), solar, gas, water)
+                gas += draw.gas_litres_per_s * dt
+        return water, gas

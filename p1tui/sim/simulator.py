@@ -19,6 +19,7 @@ from .mbus import MBusChannel, MBusMeter
 from .meter import ElectricityMeter, FailureEntry
 from .outages import OutageRates, Outages
 from .peak import PeakDemand
+from .randomness import random_stream
 from .telegram import Snapshot, hex_id
 from .variants import VARIANTS, VariantProfile
 
@@ -61,44 +62,36 @@ class Simulator:
         first = int(time.time() if start is None else start)
         first -= first % period
 
-        def stream(name: str) -> random.Random:
-            return random.Random(f"p1tui-sim-{seed}-{name}")
-
-        setup = stream("meter-setup")
+        setup = random_stream(seed, "meter-setup")
         self.household = Household(seed, profile.site)
         self.meter = ElectricityMeter(
-            setup, stream("meter-events"), profile.tariff_of, profile.power_step_w
+            setup, random_stream(seed, "meter-events"), profile.tariff_of, profile.power_step_w
         )
         self.meter.failure_log = _past_failures(
             setup, first, min(self.meter.long_failures, setup.randint(1, 3))
         )
         e_prefix, gas_prefix, water_prefix = profile.id_prefixes
-        length = profile.id_length
         capture_offset = setup.randint(1, 9) if period == 1 else 0
-        devices = [
-            MBusMeter(
-                MBusChannel(1, GAS, _equipment_id(setup, gas_prefix, length)),
-                setup.uniform(800, 6000) * 1000,
-                profile.mbus_capture_s,
-                capture_offset,
-                first,
-            )
-        ]
+
+        def device(
+            channel: int, kind: int, prefix: str, low_m3: float, high_m3: float
+        ) -> MBusMeter:
+            identity = MBusChannel(channel, kind, _equipment_id(setup, prefix, profile.id_length))
+            litres = setup.uniform(low_m3, high_m3) * 1000
+            return MBusMeter(identity, litres, profile.mbus_capture_s, capture_offset, first)
+
+        devices = [device(1, GAS, gas_prefix, 800, 6000)]
         if water and profile.water:
-            devices.append(
-                MBusMeter(
-                    MBusChannel(2, WATER, _equipment_id(setup, water_prefix, length)),
-                    setup.uniform(100, 900) * 1000,
-                    profile.mbus_capture_s,
-                    capture_offset,
-                    first,
-                )
-            )
+            devices.append(device(2, WATER, water_prefix, 100, 900))
         self.mbus = tuple(devices)
-        self._equipment_id = _equipment_id(setup, e_prefix, length)
+        self._equipment_id = _equipment_id(setup, e_prefix, profile.id_length)
         self.now: Moment = moment(first)
-        self.peak = PeakDemand(stream("peak"), self.now) if profile.name == "be" else None
-        self._outages = Outages(stream("outages"), outage_rates or OutageRates(), first)
+        self.peak = (
+            PeakDemand(random_stream(seed, "peak"), self.now) if profile.name == "be" else None
+        )
+        self._outages = Outages(
+            random_stream(seed, "outages"), outage_rates or OutageRates(), first
+        )
         self._started = False
 
     @property
