@@ -52,9 +52,14 @@ def kw(w: int) -> str:
     return f"{w // 1000:02d}.{w % 1000:03d}*kW"
 
 
-def m3(litres: int) -> str:
-    """F8(3,3) m3 from litres."""
-    return f"{litres // 1000:05d}.{litres % 1000:03d}*m3"
+def kw_dsmr2(w: int) -> str:
+    """DSMR 2.2's kW with two decimals (10 W steps), as an Iskra MT382 sends it."""
+    return f"{w // 1000:04d}.{w % 1000 // 10:02d}*kW"
+
+
+def m3(litres: int, unit: bool = True) -> str:
+    """F8(3,3) m3 from litres; DSMR 2.2 puts the unit in the profile line instead."""
+    return f"{litres // 1000:05d}.{litres % 1000:03d}" + ("*m3" if unit else "")
 
 
 def volts(dv: int) -> str:
@@ -232,8 +237,8 @@ def write_nl2(s: Snapshot) -> bytes:
         f"0-0:96.1.1({s.equipment_id})",
         *registers(meter, digits=5),
         tariff(meter),
-        f"1-0:1.7.0({meter.import_w // 1000:04d}.{meter.import_w % 1000 // 10:02d}*kW)",
-        f"1-0:2.7.0({meter.export_w // 1000:04d}.{meter.export_w % 1000 // 10:02d}*kW)",
+        f"1-0:1.7.0({kw_dsmr2(meter.import_w)})",
+        f"1-0:2.7.0({kw_dsmr2(meter.export_w)})",
         "0-0:17.0.0(0999.00*kW)",
         "0-0:96.3.10(1)",
         "0-0:96.13.1()",
@@ -245,7 +250,7 @@ def write_nl2(s: Snapshot) -> bytes:
             f"0-{n}:24.1.0({device.identity.device_type})",
             f"0-{n}:96.1.0({device.identity.equipment_id})",
             f"0-{n}:24.3.0({device.captured_at.tst12})(00)(60)(1)(0-{n}:24.2.1)(m3)",
-            f"({device.captured // 1000:05d}.{device.captured % 1000:03d})",
+            f"({m3(device.captured, unit=False)})",
             f"0-{n}:24.4.0(1)",
         ]
     return finish(lines, with_crc=False)
