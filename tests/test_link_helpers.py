@@ -218,6 +218,66 @@ class MeterServer:
         self._thread.join(2)
 
 
+_BAUDS = {
+    getattr(termios, f"B{b}"): b for b in (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
+}
+_SIZES = {termios.CS5: 5, termios.CS6: 6, termios.CS7: 7, termios.CS8: 8}
+
+
+def line_settings(master: int) -> Frame:
+    """The serial settings the program at the slave end has set, seen from the master."""
+    _iflag, _oflag, cflag, _lflag, _ispeed, ospeed, _cc = termios.tcgetattr(master)
+    parity = "N" if not cflag & termios.PARENB else ("O" if cflag & termios.PARODD else "E")
+    stop = 2 if cflag & termios.CSTOPB else 1
+    return (_BAUDS[ospeed], _SIZES[cflag & termios.CSIZE], parity, stop)
+
+
+class EmulatedMeter:
+    """A meter on the far end of a pty, sending at its own speed.
+
+    A pty keeps the baud rate the reader sets but not the character format (Linux
+    forces 8N1 on ptys), so this plays the UART for the speed: at the meter's speed the
+    reader gets the text, at another speed what an 8N1 UART would make of the line
+    (:func:`uart_transfer`). What the reader's buffer cannot take is lost, as on a line.
+    """
+
+    def __init__(self, master: int, sends: Frame, telegrams: list[bytes], period: float) -> None:
+        self._master = master
+        self._sends = sends
+        self._telegrams = telegrams
+        self._period = period
+        self._seen: dict[tuple[int, int], bytes] = {}
+        self._stop = threading.Event()
+        os.set_blocking(master, False)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> EmulatedMeter:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(2)
+
+    def _as_received(self, index: int, baudrate: int) -> bytes:
+        key = (index, baudrate)
+        if key not in self._seen:
+            text = self._telegrams[index]
+            same = baudrate == self._sends[0]
+            line = (baudrate, 8, "N", 1)
+            self._seen[key] = text if same else uart_transfer(text, self._sends, line)
+        return self._seen[key]
+
+    def _run(self) -> None:
+        i = 0
+        while not self._stop.is_set():
+            data = self._as_received(i % len(self._telegrams), line_settings(self._master)[0])
+            with suppress(BlockingIOError):
+                os.write(self._master, data)
+            i += 1
+            self._stop.wait(self._period)
+
+
 class EventLog:
     """Collects a reader's events from its thread; tests wait on it with a deadline."""
 

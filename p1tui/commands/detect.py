@@ -49,7 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _report(attempt: Attempt) -> None:
     s = attempt.settings
     name = f"{s.baudrate} {s.bytesize}{s.parity}{int(s.stopbits)}"
-    print(f"{name}: {attempt.finding} ({attempt.bytes_received} bytes)", file=sys.stderr)
+    size = f" ({attempt.bytes_received} bytes)" if attempt.bytes_received else ""
+    print(f"{name}: {attempt.finding}{size}", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -121,9 +121,10 @@ class Progress:
             else:
                 self.crc_failures += 1
         elif isinstance(event, StateChanged):
-            if event.state is LinkState.DISCONNECTED and not self.recording.opened:
-                self.failure = event  # never opened: give up at once
-                self.done.set()
+            if not self.recording.opened:
+                if event.state is LinkState.DISCONNECTED:
+                    self.failure = event  # never opened: give up at once
+                    self.done.set()
                 return
             retry = f", retrying in {event.retry_in:g} s" if event.retry_in else ""
             print(f"{event.state.value}: {event.reason}{retry}", file=sys.stderr, flush=True)

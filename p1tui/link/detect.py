@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..dsmr import DSMRError, Frame, Framer, Telegram, parse
 from .diagnosis import SAMPLE_BYTES, explain_bytes
-from .serial_source import SerialSource
+from .serial_source import SerialSource, UnsupportedSettings
 from .settings import SerialSettings
 
 CANDIDATES: tuple[tuple[int, int, str, float], ...] = (
@@ -109,7 +109,11 @@ def detect(
     if port.startswith("socket://"):
         candidates = candidates[:1]
     for baudrate, bytesize, parity, stopbits in candidates:
-        attempt = try_settings(SerialSettings(port, baudrate, bytesize, parity, stopbits), seconds)
+        settings = SerialSettings(port, baudrate, bytesize, parity, stopbits)
+        try:
+            attempt = try_settings(settings, seconds)
+        except UnsupportedSettings:
+            attempt = Attempt(settings, None, 0, 0, "not supported by this port")
         if on_attempt is not None:
             on_attempt(attempt)
         if attempt.found:

@@ -35,6 +35,18 @@ BUSY_ADVICE = (
 UNPLUGGED_ADVICE = "Check the USB cable; the port is reopened as soon as it is back."
 
 
+try:
+    from termios import error as TERMIOS_ERROR
+except ImportError:  # not a POSIX system
+
+    class TERMIOS_ERROR(Exception):
+        """Never raised where there is no termios."""
+
+
+class UnsupportedSettings(LinkError):
+    """The port exists but its driver refuses these serial settings."""
+
+
 def is_url(port: str) -> bool:
     """True for ``socket://``, ``rfc2217://`` and other pyserial URLs."""
     return "://" in port
@@ -77,6 +89,11 @@ class SerialSource:
             raise open_error(s.port, error) from None
         except ValueError as error:
             raise LinkError(f"{s.describe()}: invalid setting ({error}).") from None
+        except TERMIOS_ERROR as error:  # the driver refused the settings
+            raise UnsupportedSettings(
+                f"{s.port} does not accept {s.describe().removeprefix(s.port + ' ')} "
+                f"({error.args[-1]})."
+            ) from None
         self._port = port
         self._fd = port.fileno() if selectable else None
 
