@@ -62,6 +62,10 @@ def in_state(state: LinkState):
     return lambda log: any(e.state is state for e in log.of(StateChanged))
 
 
+def disconnections(log: EventLog) -> list[StateChanged]:
+    return [e for e in log.of(StateChanged) if e.state is LinkState.DISCONNECTED]
+
+
 def last_reason(log: EventLog) -> str:
     changes = log.of(StateChanged)
     return changes[-1].reason if changes else ""
@@ -176,6 +180,9 @@ def test_far_end_closing_mid_telegram_then_returning():
             )
             back.send(t2[300:] + t3 + t4)
             log.wait_for(lambda log: len(valid_frames(log)) >= 3)
+            back.drop()  # after telegrams came through, the backoff starts over at 1 s
+            drops = log.wait_for(lambda log: disconnections(log)[2:])
+            assert drops[0].retry_in == 1.0
         finally:
             back.close()
     assert valid_frames(log) == [sent(t1), sent(t3), sent(t4)]

@@ -80,6 +80,8 @@ class _Link:
         self.last_valid: float | None = None
         """Monotonic arrival of the last valid telegram on this connection."""
         self.gaps: deque[float] = deque(maxlen=INTERVAL_SAMPLES)
+        self.retry = FIRST_RETRY
+        """Seconds before the next attempt after a failure; doubles up to MAX_RETRY."""
         serial = settings if isinstance(settings, SerialSettings) else None
         self.watch = LinkWatch(serial, network=serial is not None and is_url(serial.port))
 
@@ -208,10 +210,9 @@ class Reader:
 
     def _main(self, run: _Run) -> None:
         link = _Link(self._settings)
-        retry = FIRST_RETRY
         while not run.stop:
             if run.new_settings is not None:
-                link, retry = _Link(run.new_settings), FIRST_RETRY
+                link = _Link(run.new_settings)
                 run.new_settings = None
                 self._stats = LinkStats()
             source: Source | None = None
@@ -224,12 +225,10 @@ class Reader:
                     source.close()
                 if not isinstance(error, LinkError):
                     error = LinkError(f"cannot start the source: {error}.")
-                self._lost(run, link, error, retry)
-                retry = min(retry * 2, MAX_RETRY)
+                self._lost(run, link, error)
                 continue
             try:
-                if self._pump(run, link, source):
-                    retry = FIRST_RETRY
+                self._pump(run, link, source)
             except EndOfStream as end:
                 self._deliver_all(run, link, link.framer.close(), self._clock())
                 self._publish_stats(run, link, 0.0)
@@ -238,33 +237,33 @@ class Reader:
                         self._stopped(run, str(end))
                 return
             except LinkLost as error:
-                self._lost(run, link, error, retry)
-                retry = min(retry * 2, MAX_RETRY)
+                self._lost(run, link, error)
             finally:
                 source.close()
         with self._lock:
             if self._run is run:
                 self._stopped(run, "stopped")
 
-    def _lost(self, run: _Run, link: _Link, error: LinkError, retry: float) -> None:
+    def _lost(self, run: _Run, link: _Link, error: LinkError) -> None:
         """Report a link that failed and wait before the next attempt."""
         # A telegram cut by the outage must not be completed by bytes from after it.
         self._deliver_all(run, link, link.framer.close(), self._clock())
         link.last_valid = None
         self._publish_stats(run, link, 0.0)
         self._diagnose(run, link.watch.show(Diagnosis(str(error), error.advice)))
+        retry = link.retry
+        link.retry = min(retry * 2, MAX_RETRY)
         self._state(run, LinkState.DISCONNECTED, str(error), retry)
         if run.wake.wait(retry):
             run.wake.clear()
 
-    def _pump(self, run: _Run, link: _Link, source: Source) -> bool:
-        """Read until stopped or the settings change; True if a telegram came through."""
+    def _pump(self, run: _Run, link: _Link, source: Source) -> None:
+        """Read until stopped, the settings change, or the link is lost."""
         clock = self._clock
         now = clock()
         link.watch.opened(now)
         state = LinkState.CONNECTING
         self._state(run, state, f"{source.describe()} open, waiting for the first telegram")
-        got_telegram = False
         last_byte = opened = stats_at = now
         stats_bytes = link.bytes_received
         while not run.stop and run.new_settings is None:
@@ -277,16 +276,13 @@ class Reader:
                 frames = link.framer.feed(data)
             else:
                 frames = link.framer.flush() if now - last_byte >= QUIET_FLUSH else []
-            if frames and self._deliver_all(run, link, frames, now):
-                got_telegram = True
-                if state is not LinkState.RECEIVING:
-                    reason = (
-                        "telegrams arriving"
-                        if state is LinkState.CONNECTING
-                        else ("telegrams arriving again")
-                    )
-                    state = LinkState.RECEIVING
-                    self._state(run, state, reason)
+            valid = bool(frames) and self._deliver_all(run, link, frames, now)
+            if valid and state is not LinkState.RECEIVING:
+                again = state is LinkState.STALE
+                state = LinkState.RECEIVING
+                self._state(
+                    run, state, "telegrams arriving again" if again else "telegrams arriving"
+                )
             since = link.last_valid if link.last_valid is not None else opened
             if state is not LinkState.STALE and now - since > link.stale_after():
                 state = LinkState.STALE
@@ -296,7 +292,6 @@ class Reader:
                 stats_at, stats_bytes = now, link.bytes_received
                 self._publish_stats(run, link, rate)
                 self._diagnose(run, link.watch.check(now))
-        return got_telegram
 
     def _deliver_all(self, run: _Run, link: _Link, frames: list[Frame], now: float) -> bool:
         """Parse and report frames; True if one of them was valid."""
@@ -313,6 +308,7 @@ class Reader:
                     link.gaps.append(now - link.last_valid)
                 link.last_valid = now
                 link.last_telegram_at = wall
+                link.retry = FIRST_RETRY  # the link works: a later drop retries soon
             self._emit(run, TelegramReceived(frame, telegram, wall))
             self._diagnose(run, link.watch.frame(frame.valid, now))
         if frames:
