@@ -14,6 +14,20 @@ from ..sim.pacing import Pacer
 from ..sim.simulator import Simulator
 from ..sim.variants import VARIANTS
 
+DESCRIPTION = """\
+Run the built-in meter (a simulated household with solar panels, gas heating and
+a water meter) and write its raw P1 stream: to standard output, a file, a serial
+port or pseudo-terminal (115200 8N1, or 9600 7E1 for nl2), or to every client of
+a TCP server (the meter starts when the first client connects). Ctrl+C stops it.
+"""
+EXAMPLES = """\
+examples:
+  p1tui simulate --count 3 | p1tui decode
+  p1tui simulate --start 2026-06-21T00:00:00+02:00 --count 86400 --speed 0 --out june.txt
+  p1tui simulate --out /dev/ttyUSB1                # a serial port (null-modem cable)
+  p1tui simulate --out tcp://127.0.0.1:2323        # then: p1tui --port socket://127.0.0.1:2323
+"""
+
 
 def _count(text: str) -> int:
     try:
@@ -42,18 +56,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "simulate",
         help="run the built-in meter and write its raw telegrams (stdout, file, port, TCP)",
-        description=(
-            "Run the built-in meter (a simulated household with solar panels, gas heating "
-            "and a water meter) and write its raw P1 stream: to standard output, a file, "
-            "a serial port or pseudo-terminal (115200 8N1, or 9600 7E1 for nl2), or to "
-            "every client of a TCP server (tcp://127.0.0.1:PORT; the meter starts when "
-            "the first client connects). Ctrl+C stops it."
-        ),
-        epilog=(
-            "examples: p1tui simulate --count 3 | p1tui decode;  "
-            "p1tui simulate --start 2026-06-21T00:00:00+02:00 --count 86400 --speed 0 "
-            "--out june.txt;  p1tui simulate --out tcp://127.0.0.1:2323"
-        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
     )
     parser.add_argument(
         "--count", type=_count, metavar="N", help="stop after N telegrams (default: never)"
