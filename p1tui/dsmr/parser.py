@@ -373,32 +373,40 @@ def _build(
 
 
 _TARIFFS = range(1, 5)  # NL/BE send 1 and 2; Hungary and Lithuania up to 4
-_REGISTER_KEYS = {d: tuple(("register", d, t) for t in _TARIFFS) for d in (1, 2)}
-_PHASE_KEYS = tuple(tuple(("phase", i, name) for name in _PHASE_FIELDS) for i in range(3))
+# Per direction: the meter's own total (x.8.0), then tariffs 1 to 4.
+_REGISTER_KEYS = {d: tuple(("register", d, t) for t in (0, *_TARIFFS)) for d in (1, 2)}
+_PHASE_KEYS = tuple(
+    (phase, tuple(("phase", i, name) for name in _PHASE_FIELDS)) for i, phase in enumerate(_PHASES)
+)
 _COUNT_KEYS = {kind: tuple((kind, p) for p in _PHASES) for kind in ("sags", "swells")}
 _MBUS_NAMES = ("device_type", "equipment_id", "reading", "valve")
 _MBUS_KEYS = tuple(
     (int(n), tuple(("mbus", int(n), name) for name in _MBUS_NAMES)) for n in MBUS_CHANNELS
 )
-_NO_PHASE = [None] * len(_PHASE_FIELDS)
+
+# The builders below run for every telegram: plain local lookups, no generators.
 
 
 def _registers(found: dict[Key, Any], direction: int) -> Registers:
-    tariffs = [value for value in map(found.get, _REGISTER_KEYS[direction]) if value is not None]
-    total = found.get(("register", direction, 0))
-    if total is None and tariffs:
-        total = sum(tariffs, Decimal(0))
-    return Registers(
-        found.get(("register", direction, 1)), found.get(("register", direction, 2)), total
-    )
+    get = found.get
+    total_key, *tariff_keys = _REGISTER_KEYS[direction]
+    tariffs = [get(key) for key in tariff_keys]
+    total = get(total_key)
+    if total is None:
+        for value in tariffs:
+            if value is not None:
+                total = value if total is None else total + value
+    return Registers(tariffs[0], tariffs[1], total)
 
 
 def _phases(found: dict[Key, Any]) -> dict[str, Phase]:
+    get = found.get
     phases = {}
-    for name, keys in zip(_PHASES, _PHASE_KEYS, strict=True):
-        values = list(map(found.get, keys))
-        if values != _NO_PHASE:
-            phases[name] = Phase(*values)
+    for name, (k_voltage, k_current, k_import, k_export) in _PHASE_KEYS:
+        voltage, current = get(k_voltage), get(k_current)
+        power_import, power_export = get(k_import), get(k_export)
+        if not (voltage is current is power_import is power_export is None):
+            phases[name] = Phase(voltage, current, power_import, power_export)
     return phases
 
 
@@ -417,11 +425,14 @@ def _peak_demand(found: dict[Key, Any]) -> PeakDemand | None:
 
 def _mbus(found: dict[Key, Any]) -> tuple[MBusDevice, ...]:
     """One device per announced channel: any of its lines sent, even empty ones."""
-    return tuple(
-        _mbus_device(channel, *map(found.get, keys))
-        for channel, keys in _MBUS_KEYS
-        if not found.keys().isdisjoint(keys)
-    )
+    devices = []
+    for channel, (k_type, k_id, k_reading, k_valve) in _MBUS_KEYS:
+        if k_type in found or k_id in found or k_reading in found or k_valve in found:
+            get = found.get
+            devices.append(
+                _mbus_device(channel, get(k_type), get(k_id), get(k_reading), get(k_valve))
+            )
+    return tuple(devices)
 
 
 def _mbus_device(
@@ -433,16 +444,8 @@ def _mbus_device(
 ) -> MBusDevice:
     medium = MEDIA.get(device_type, "unknown") if device_type is not None else None
     timestamp, value, unit = reading or (None, None, None)
-    return MBusDevice(
-        channel=channel,
-        device_type=device_type,
-        medium=medium,
-        equipment_id=equipment_id,
-        reading=value,
-        unit=unit or (MEDIUM_UNITS.get(medium) if medium else None),
-        timestamp=timestamp,
-        valve=valve,
-    )
+    unit = unit or (MEDIUM_UNITS.get(medium) if medium else None)
+    return MBusDevice(channel, device_type, medium, equipment_id, value, unit, timestamp, valve)
 
 
 def detect_variant(header: str, found: dict[Key, Any], crc_status: CrcStatus) -> Variant:
