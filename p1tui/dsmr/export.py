@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
+from itertools import starmap
 
 from .framer import Frame
 from .model import MBusDevice, PeakDemand, Phase, PowerFailure, Registers, Telegram
@@ -140,5 +141,5 @@ def to_json(telegram: Telegram, frame: Frame | None = None) -> str:
         f'"voltage_sags":{_counts(t.voltage_sags)},"voltage_swells":{_counts(t.voltage_swells)},'
         f'"text_message":{_text(t.text_message)},"peak_demand":{_peak(t.peak_demand)},'
         f'"mbus":{_array(map(_mbus, t.mbus))},'
-        f'"objects":{_array(_object(obis, body) for obis, body in t.lines)}}}'
+        f'"objects":{_array(starmap(_object, t.lines))}}}'
     )
