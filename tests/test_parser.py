@@ -281,3 +281,42 @@ def test_remembered_lines_stay_bounded() -> None:
         assert len(parser._SEEN) <= parser._SEEN_MAX
     t = parse_bytes(telegram("1-0:1.8.1(000007.000*kWh)"))
     assert t.energy_import_kwh.tariff1 == Decimal("7.000")
+
+
+def test_esr5_meter_with_empty_channels_and_a_dlms_time() -> None:
+    # Fact sheet §6 (dsmr_parser#160): 0-n:24.1.0() and 0-n:24.2.1(0) on all four
+    # channels, a DLMS hex date-time in 0-0:1.0.0, tariff 5431, duration without unit.
+    channels = [line for n in "1234" for line in (f"0-{n}:24.1.0()", f"0-{n}:24.2.1(0)")]
+    t = parse_bytes(
+        telegram(
+            "0-0:1.0.0(07E8061C050A2B2B00FF8880)",
+            "0-0:96.14.0(5431)",
+            "1-0:99.97.0(1)(0-0:96.7.19)(240601120000S)(0000000240)",
+            *channels,
+            header="/ESR5\\2ABC",
+        )
+    )
+    assert t.timestamp is not None
+    assert t.timestamp.isoformat() == "2024-06-28T10:43:43+02:00"
+    assert t.tariff == 5431
+    assert t.power_failure_log is not None
+    assert [e.duration_s for e in t.power_failure_log] == [240]
+    assert [m.channel for m in t.mbus] == [1, 2, 3, 4]
+    for m in t.mbus:
+        assert (m.device_type, m.medium, m.timestamp, m.unit) == (None, None, None, None)
+        assert m.reading == 0
+        assert m.empty
+
+
+def test_iskra_ie_style_telegram_without_crc_but_with_a_time_stamp() -> None:
+    # no version line, a 0-0:1.0.0 time stamp, bare '!': accepted as unchecked
+    data = unchecked(
+        "0-0:96.1.1(ISK1030792957277)",
+        "0-0:1.0.0(230101120000W)",
+        "1-0:1.8.1(000001.000*kWh)",
+        header="/ISk9\\2MIE7T-200",
+    )
+    t = parse_bytes(data)
+    assert t.crc_ok is None
+    assert t.equipment_id == "ISK1030792957277"  # plain text ID, kept
+    assert t.variant is Variant.OTHER  # a time stamp: not the NL 2.2/3.0 family
