@@ -6,6 +6,7 @@ The work is done by bench/soak_link.py, which also prints the figures for the RE
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ _SPEC = importlib.util.spec_from_file_location(
     "soak_link", Path(__file__).resolve().parent.parent / "bench" / "soak_link.py"
 )
 soak_link = importlib.util.module_from_spec(_SPEC)
+sys.modules["soak_link"] = soak_link  # dataclasses look their module up there
 _SPEC.loader.exec_module(soak_link)
 
 pytestmark = pytest.mark.slow

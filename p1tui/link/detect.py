@@ -119,3 +119,9 @@ def detect(
         if attempt.found:
             return attempt
     return None
+
+
+def detect_settings(port: str) -> SerialSettings | None:
+    """The settings that give valid telegrams on ``port``, or None (for the UI's Detect)."""
+    found = detect(port)
+    return found.settings if found is not None else None
