@@ -255,3 +255,13 @@ def test_hex_text_is_decoded_only_when_it_is_printable(group: str, expected: str
 )
 def test_equipment_id(group: str, expected: str | None) -> None:
     assert v.equipment_id(group) == expected
+
+
+@pytest.mark.parametrize("group", ["231029023000", "231029020000", "230701120000", "230101120000"])
+def test_tst12_has_a_fixed_offset_and_compares_equal_to_the_same_instant(group: str) -> None:
+    # A zone-aware datetime inside the repeated October hour compares unequal to the same
+    # instant in any other zone (PEP 495); a fixed offset does not have that trap.
+    stamp = v.timestamp(group)
+    assert stamp is not None
+    assert stamp.tzinfo in (PLUS1, PLUS2)
+    assert stamp == stamp.astimezone(timezone.utc)

@@ -131,12 +131,21 @@ def timestamp(group: str) -> datetime | None:
     if not text.isdigit() or text.startswith(_PLACEHOLDER_DAYS):
         return None
     try:
-        return datetime(
+        stamp = datetime(
             2000 + int(text[0:2]), int(text[2:4]), int(text[4:6]),
             int(text[6:8]), int(text[8:10]), int(text[10:12]), tzinfo=zone,
         )  # fmt: skip
     except ValueError:
         return None
+    if zone is METER_ZONE:
+        # Pin the offset the zone gives (the first of a repeated autumn hour): a datetime
+        # whose tzinfo is a zone compares unequal to every other zone in that hour (PEP 495)
+        offset = stamp.utcoffset()
+        pinned = SUMMER if offset == SUMMER.utcoffset(None) else WINTER
+        if offset != pinned.utcoffset(None):
+            pinned = timezone(offset)  # type: ignore[arg-type]
+        stamp = stamp.replace(tzinfo=pinned)
+    return stamp
 
 
 def _dlms_datetime(raw: bytes) -> datetime | None:
