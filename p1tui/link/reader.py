@@ -211,9 +211,12 @@ class Reader:
     def _main(self, run: _Run) -> None:
         link = _Link(self._settings)
         while not run.stop:
-            if run.new_settings is not None:
-                link = _Link(run.new_settings)
-                run.new_settings = None
+            with self._lock:
+                new, run.new_settings = run.new_settings, None
+                if new is not None:
+                    run.wake.clear()
+            if new is not None:
+                link = _Link(new)
                 self._stats = LinkStats()
             source: Source | None = None
             try:
