@@ -130,3 +130,11 @@ def test_link_errors_are_shown_once_and_cleared():
     assert watch.show(busy) is None
     assert watch.show(Diagnosis(None)) == Diagnosis(None)
     assert watch.show(Diagnosis(None)) is None
+
+
+def test_a_valid_telegram_clears_a_link_error_despite_an_odd_crc_failure():
+    watch = LinkWatch(AT_115200)
+    watch.show(Diagnosis("port vanished: /dev/ttyUSB0 failed.", "Check the cable."))
+    watch.opened(0.0)
+    assert watch.frame(False, 1.0) is None  # the telegram cut by the outage
+    assert watch.frame(True, 2.0) == Diagnosis(None)

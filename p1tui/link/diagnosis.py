@@ -168,7 +168,7 @@ class LinkWatch:
         if valid:
             self._sample.clear()
             self._since = now
-            if not failed:
+            if failed < CRC_FAILURES_TO_REPORT:  # the link works: clear what was shown
                 return self.show(Diagnosis(None))
         return None
 
