@@ -320,3 +320,26 @@ def test_iskra_ie_style_telegram_without_crc_but_with_a_time_stamp() -> None:
     assert t.crc_ok is None
     assert t.equipment_id == "ISK1030792957277"  # plain text ID, kept
     assert t.variant is Variant.OTHER  # a time stamp: not the NL 2.2/3.0 family
+
+
+def test_unchanged_sections_are_shared_but_equal_values_with_other_digits_are_not() -> None:
+    def gas_and_register(reading: str, register: str):
+        return parse_bytes(
+            telegram(
+                f"1-0:1.8.1({register}*kWh)",
+                "0-1:24.1.0(003)",
+                f"0-1:24.2.1(231102121002W)({reading}*m3)",
+            )
+        )
+
+    a = gas_and_register("00012.500", "000001.000")
+    b = gas_and_register("00012.500", "000001.000")
+    assert a.mbus[0] is b.mbus[0]  # the very same lines: the device is not rebuilt
+    assert a.energy_import_kwh is b.energy_import_kwh
+    c = gas_and_register("12.5", "1")  # equal numbers, other digits: built anew
+    assert str(c.mbus[0].reading) == "12.5"
+    assert str(c.energy_import_kwh.tariff1) == "1"
+    assert str(c.energy_import_kwh.total) == "1"
+    d = gas_and_register("00012.500", "000001.000")
+    assert str(d.mbus[0].reading) == "12.500"
+    assert str(d.energy_import_kwh.total) == "1.000"

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Hashable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from . import values as v
 from .errors import ParseError
@@ -386,12 +386,38 @@ _MBUS_KEYS = tuple(
 
 # The builders below run for every telegram: plain local lookups, no generators.
 
+_BUILT: dict[Hashable, tuple[tuple[Any, ...], Any]] = {}
+"""Per section (a register set, an M-Bus channel): its inputs and what was built from
+them last time."""
+
+T = TypeVar("T")
+
+
+def _reuse(section: Hashable, build: Callable[..., T], inputs: tuple[Any, ...]) -> T:
+    """``build(*inputs)``, or the object built last time from the very same input objects.
+
+    Repeated lines give the very same value objects (see ``_SEEN``), so a section that did
+    not change (an M-Bus reading between its 5-minute updates, registers between
+    increments) is found by identity, and its immutable object is shared.
+    """
+    last = _BUILT.get(section)
+    if last is not None:
+        for new, old in zip(inputs, last[0]):  # noqa: B905 - same section, same length
+            if new is not old:
+                break
+        else:
+            return last[1]
+    built = build(*inputs)
+    _BUILT[section] = (inputs, built)
+    return built
+
 
 def _registers(found: dict[Key, Any], direction: int) -> Registers:
-    get = found.get
-    total_key, *tariff_keys = _REGISTER_KEYS[direction]
-    tariffs = [get(key) for key in tariff_keys]
-    total = get(total_key)
+    inputs = tuple(map(found.get, _REGISTER_KEYS[direction]))
+    return _reuse(("registers", direction), _register_set, inputs)
+
+
+def _register_set(total: Decimal | None, *tariffs: Decimal | None) -> Registers:
     if total is None:
         for value in tariffs:
             if value is not None:
@@ -429,9 +455,8 @@ def _mbus(found: dict[Key, Any]) -> tuple[MBusDevice, ...]:
     for channel, (k_type, k_id, k_reading, k_valve) in _MBUS_KEYS:
         if k_type in found or k_id in found or k_reading in found or k_valve in found:
             get = found.get
-            devices.append(
-                _mbus_device(channel, get(k_type), get(k_id), get(k_reading), get(k_valve))
-            )
+            inputs = (channel, get(k_type), get(k_id), get(k_reading), get(k_valve))
+            devices.append(_reuse(("mbus", channel), _mbus_device, inputs))
     return tuple(devices)
 
 
