@@ -13,16 +13,18 @@ one telegram to the next most lines are sent unchanged.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from itertools import starmap
+from typing import TypeVar
 
 from .framer import Frame
 from .model import MBusDevice, PeakDemand, Phase, PowerFailure, Registers, Telegram
 from .obis import lookup
 
+T = TypeVar("T")
 _str = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
 
 
@@ -54,6 +56,23 @@ def _array(items: Iterable[str]) -> str:
     return f"[{','.join(items)}]"
 
 
+_WRITTEN: dict[int, tuple[object, str]] = {}
+"""JSON of recent immutable sections by identity: the parser hands out the very same
+Registers or MBusDevice object while its lines do not change."""
+
+
+def _once(obj: T, write: Callable[[T], str]) -> str:
+    """``write(obj)``, remembered for as long as the parser keeps handing out ``obj``."""
+    known = _WRITTEN.get(id(obj))
+    if known is not None and known[0] is obj:
+        return known[1]
+    if len(_WRITTEN) > 64:
+        _WRITTEN.clear()
+    text = write(obj)
+    _WRITTEN[id(obj)] = (obj, text)  # holding obj keeps its id from being reused
+    return text
+
+
 def _registers(r: Registers) -> str:
     if r.tariff1 is None and r.tariff2 is None and r.total is None:
         return "null"
@@ -71,13 +90,13 @@ def _phase(p: Phase) -> str:
 def _phases(phases: dict[str, Phase]) -> str:
     if not phases:
         return "null"
-    return "{" + ",".join(f'"{name}":{_phase(p)}' for name, p in phases.items()) + "}"
+    return "{" + ",".join([f'"{name}":{_phase(p)}' for name, p in phases.items()]) + "}"
 
 
 def _counts(counts: dict[str, int | None] | None) -> str:
     if counts is None:
         return "null"
-    return "{" + ",".join(f'"{name}":{_num(n)}' for name, n in counts.items()) + "}"
+    return "{" + ",".join([f'"{name}":{_num(n)}' for name, n in counts.items()]) + "}"
 
 
 def _failure(entry: PowerFailure) -> str:
@@ -132,14 +151,14 @@ def to_json(telegram: Telegram, frame: Frame | None = None) -> str:
         f'"equipment_id":{_text(t.equipment_id)},"tariff":{_num(t.tariff)},'
         f'"power_import_kw":{_num(t.power_import_kw)},'
         f'"power_export_kw":{_num(t.power_export_kw)},'
-        f'"energy_import_kwh":{_registers(t.energy_import_kwh)},'
-        f'"energy_export_kwh":{_registers(t.energy_export_kwh)},'
+        f'"energy_import_kwh":{_once(t.energy_import_kwh, _registers)},'
+        f'"energy_export_kwh":{_once(t.energy_export_kwh, _registers)},'
         f'"phases":{_phases(t.phases)},'
         f'"power_failures":{_num(t.power_failures)},'
         f'"long_power_failures":{_num(t.long_power_failures)},'
         f'"power_failure_log":{"null" if log is None else _array(map(_failure, log))},'
         f'"voltage_sags":{_counts(t.voltage_sags)},"voltage_swells":{_counts(t.voltage_swells)},'
         f'"text_message":{_text(t.text_message)},"peak_demand":{_peak(t.peak_demand)},'
-        f'"mbus":{_array(map(_mbus, t.mbus))},'
+        f'"mbus":{_array([_once(device, _mbus) for device in t.mbus])},'
         f'"objects":{_array(starmap(_object, t.lines))}}}'
     )
