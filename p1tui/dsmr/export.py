@@ -99,8 +99,8 @@ def _counts(counts: dict[str, int | None] | None) -> str:
     return "{" + ",".join([f'"{name}":{_num(n)}' for name, n in counts.items()]) + "}"
 
 
-def _failure(entry: PowerFailure) -> str:
-    return f'{{"end":{_time(entry.end)},"duration_s":{_num(entry.duration_s)}}}'
+def _failure_log(log: tuple[PowerFailure, ...]) -> str:
+    return _array([f'{{"end":{_time(e.end)},"duration_s":{_num(e.duration_s)}}}' for e in log])
 
 
 def _peak(peak: PeakDemand | None) -> str:
@@ -156,7 +156,7 @@ def to_json(telegram: Telegram, frame: Frame | None = None) -> str:
         f'"phases":{_phases(t.phases)},'
         f'"power_failures":{_num(t.power_failures)},'
         f'"long_power_failures":{_num(t.long_power_failures)},'
-        f'"power_failure_log":{"null" if log is None else _array(map(_failure, log))},'
+        f'"power_failure_log":{"null" if log is None else _once(log, _failure_log)},'
         f'"voltage_sags":{_counts(t.voltage_sags)},"voltage_swells":{_counts(t.voltage_swells)},'
         f'"text_message":{_text(t.text_message)},"peak_demand":{_peak(t.peak_demand)},'
         f'"mbus":{_array([_once(device, _mbus) for device in t.mbus])},'
