@@ -62,17 +62,20 @@ class PowerHistory:
         self._count += 1
 
     def series(self, count: int) -> tuple[float, ...]:
-        """The last ``count`` bucket means, oldest first, the running bucket included."""
+        """The last ``count`` complete bucket means, oldest first.
+
+        The running bucket is left out: the curve then changes once per bucket, not on
+        every telegram (the live value is shown in digits anyway), which saves repaints.
+        """
         if count <= 0:
             return ()
-        values = [mean for _, mean in self._closed]
-        if self._count:
-            values.append(self._sum / self._count)
-        return tuple(values[-count:])
+        closed = self._closed
+        start = max(0, len(closed) - count)
+        return tuple(closed[i][1] for i in range(start, len(closed)))
 
     def span_seconds(self, count: int) -> float:
         """How much time the last ``count`` bars cover."""
-        return min(count, len(self._closed) + (1 if self._count else 0)) * self.bucket_seconds
+        return min(count, len(self._closed)) * self.bucket_seconds
 
     def clear(self) -> None:
         self._closed.clear()

@@ -49,7 +49,7 @@ class P1App(App[None]):
     :attr:`feed`), ``clock`` fixes the time, ``config_path`` keeps the user's file out.
     """
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "p1tui"
     ENABLE_COMMAND_PALETTE = False
     MODES: ClassVar[dict[str, str | Callable[[], Screen]]] = {
@@ -64,8 +64,11 @@ class P1App(App[None]):
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
-    REPAINT_INTERVAL = 1.0
-    """Ages and countdowns tick once a second between telegrams."""
+    TICK = 1.0
+    """How often the app checks whether ages and countdowns need a repaint."""
+    IDLE_REPAINT = 1.5
+    """Between telegrams, repaint (ages, countdowns) when the last paint is this old; a
+    1 s meter's telegrams come sooner, so it is painted once per telegram, never twice."""
 
     def __init__(
         self,
@@ -114,7 +117,7 @@ class P1App(App[None]):
         else:
             self.switch_mode("dashboard")
             self._start_reader(self.settings)
-        self.set_interval(self.REPAINT_INTERVAL, self._tick)
+        self.set_interval(self.TICK, self._tick)
 
     def on_unmount(self) -> None:
         if self.reader is not None:
@@ -133,7 +136,7 @@ class P1App(App[None]):
             self.refresh_view()
 
     def _tick(self) -> None:
-        if time.monotonic() - self._painted_at >= self.REPAINT_INTERVAL * 0.9:
+        if time.monotonic() - self._painted_at >= self.IDLE_REPAINT:
             self.refresh_view()
 
     def refresh_view(self) -> None:

@@ -14,10 +14,11 @@ T0 = 1_764_072_000.0
 
 def test_one_second_and_ten_second_meters_draw_the_same_time_scale():
     fast, slow = PowerHistory(), PowerHistory()
-    for s in range(60):
+    for s in range(61):
         fast.add(T0 + s, 100.0 * (s // 10))
-    for s in range(0, 60, 10):
+    for s in range(0, 61, 10):
         slow.add(T0 + s, 100.0 * (s // 10))
+    # complete buckets only: the one that started at T0 + 60 is still running
     assert fast.series(10) == slow.series(10) == (0.0, 100.0, 200.0, 300.0, 400.0, 500.0)
     assert fast.span_seconds(10) == slow.span_seconds(10) == 60.0
 
@@ -26,8 +27,8 @@ def test_a_bucket_is_the_mean_and_history_is_bounded():
     history = PowerHistory(bucket_seconds=10, max_buckets=3)
     for s in range(100):
         history.add(T0 + s, float(s))
-    assert history.series(100) == (64.5, 74.5, 84.5, 94.5)  # three closed + the running one
-    assert history.series(2) == (84.5, 94.5)
+    assert history.series(100) == (64.5, 74.5, 84.5)  # the last three complete buckets
+    assert history.series(2) == (74.5, 84.5)
 
 
 def gas(minutes: int, m3: str, channel: int = 1) -> MBusDevice:

@@ -32,8 +32,10 @@ class Panel(Static):
             self._subtitle = self.border_subtitle = subtitle
         text = self.markup(view)
         if text != self._shown:
+            # Same number of lines: same height, so no relayout is needed (cheaper repaint).
+            relayout = self._shown is None or text.count("\n") != self._shown.count("\n")
             self._shown = text
-            self.update(text)
+            self.update(text, layout=relayout)
 
     def markup(self, view: View) -> str:
         raise NotImplementedError

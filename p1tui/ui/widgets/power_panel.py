@@ -67,14 +67,14 @@ class PowerPanel(Vertical):
             direction = f"[b]▼ DELIVERING {watts(-net)} W TO THE GRID[/]"
         else:
             direction = "[b]■ BALANCED: nothing in or out[/]"
-        self._direction.update(direction)
+        self._direction.update(direction, layout=False)
         self._curve.data = series if len(series) >= 2 else ()
         if len(series) >= 2:
             span = duration(m.power.span_seconds(bars))
             low, high = min(series), max(series)
-            self._caption.update(f"net W, last {span}: {low:.0f} to {high:.0f}")
+            self._caption.update(f"net W, last {span}: {low:.0f} to {high:.0f}", layout=False)
         else:
-            self._caption.update("net power curve: collecting…")
+            self._caption.update("net power curve: collecting…", layout=False)
 
 
 def _mean(values: list[float]) -> float:

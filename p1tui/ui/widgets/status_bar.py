@@ -32,8 +32,9 @@ class StatusBar(Static):
     def show(self, view: View) -> None:
         text = self.markup(view)
         if text != self._shown:
+            relayout = self._shown is None or text.count("\n") != self._shown.count("\n")
             self._shown = text
-            self.update(text)
+            self.update(text, layout=relayout)
 
     def markup(self, view: View) -> str:
         m, now = view.monitor, view.now
