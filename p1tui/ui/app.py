@@ -93,6 +93,7 @@ class P1App(App[None]):
         self.clock = clock
         self.save_dir = Path.cwd() if save_dir is None else save_dir
         self.detector = detector
+        self._resume_after_detect = False
         self.monitor = Monitor()
         self.feed = LinkFeed(self)
         self.reader: ReaderLike | None = None
@@ -189,8 +190,15 @@ class P1App(App[None]):
         elif not port:
             self.notify("enter the port to detect first", severity="warning")
         else:
-            self.notify(f"trying the usual settings on {port}…")
+            # The reader holds the port exclusively: let go of it while detection listens.
+            self._resume_after_detect = self._reading_port(port)
+            if self._resume_after_detect and self.reader is not None:
+                self.reader.stop()
+            self.notify(f"trying the usual settings on {port} (up to a minute)…", timeout=10)
             self._detect(port)
+
+    def _reading_port(self, port: str) -> bool:
+        return isinstance(self.settings, SerialSettings) and self.settings.port == port
 
     @work(thread=True, exclusive=True, group="detect")
     def _detect(self, port: str) -> None:
@@ -202,6 +210,9 @@ class P1App(App[None]):
         self.post_message(DetectionDone(port, found, problem))
 
     def on_detection_done(self, message: DetectionDone) -> None:
+        if self._resume_after_detect and self.reader is not None:
+            self.reader.start()
+        self._resume_after_detect = False
         screen = self.screen
         if message.found is not None and isinstance(screen, SettingsScreen):
             screen.fill(message.found)

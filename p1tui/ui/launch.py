@@ -116,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the monitor until the user quits; return the exit status."""
     loaded = config_file.load()
     settings = source_settings(args, loaded.config.serial)
+    from ..link.detect import detect_settings  # noqa: PLC0415
     from ..link.reader import Reader  # noqa: PLC0415
     from .app import P1App  # noqa: PLC0415
 
@@ -126,22 +127,14 @@ def run(args: argparse.Namespace) -> int:
         config_path=config_file.config_path(),
         config_problem=loaded.problem,
         saved_serial=loaded.config.serial,
+        detector=detect_settings,
     )
     app.run()
     return app.return_code or 0
 
 
 def detected_ports() -> list[tuple[str, str]]:
-    """Serial ports on this machine as (device, description), stable by-id names first."""
-    from serial.tools import list_ports  # noqa: PLC0415
+    """The serial ports for the settings form: (stable name, what it is)."""
+    from ..link.ports import serial_ports  # noqa: PLC0415
 
-    by_id = Path("/dev/serial/by-id")
-    aliases = {}
-    if by_id.is_dir():
-        for link in sorted(by_id.iterdir()):
-            aliases[str(link.resolve())] = str(link)
-    ports = []
-    for port in sorted(list_ports.comports(), key=lambda p: p.device):
-        about = port.description if port.description not in (None, "n/a") else ""
-        ports.append((aliases.get(port.device, port.device), about))
-    return ports
+    return [(port.device, port.description) for port in serial_ports()]
