@@ -57,6 +57,7 @@ async def test_nl5_three_phase_with_gas(make_app):
     assert phases[2].split()[3] == "237"  # L2 import in watts
     assert "ch1 gas" in shown["mbus"] and "212.529 m3" in shown["mbus"]
     assert "at 01-04 23:15" in shown["mbus"]
+    assert "id G0039001763378717" in shown["mbus"]  # 120 columns leave room for the ID
     events = shown["events"]
     assert "power failures 9 short, 5 long" in events
     # the log, newest first, with its durations
@@ -99,8 +100,9 @@ async def test_belgian_meter_names_tariffs_and_shows_peaks_and_water(make_app):
     events = shown["events"]
     assert "quarter-hour average 0.052 kW" in events
     assert "month peak 3.064 kW at 11-02 11:45" in events
-    assert "2023-10 4.229 kW (09-10 18:30)" in events
-    assert "2023-08 0.000 kW" in events  # a month whose peak time is a placeholder
+    # rows are stamped at the end of their month: the peak of 09-10 is September's
+    assert "2023-09 4.229 kW (09-10 18:30)" in events
+    assert "2023-07 0.000 kW" in events  # a month whose peak time is a placeholder
     mbus = shown["mbus"]
     assert "ch1 gas" in mbus and "92.287 m3" in mbus and "valve open" in mbus
     assert "ch2 water" in mbus and "8.579 m3" in mbus

@@ -3,12 +3,17 @@ and the Belgian capacity-tariff peaks."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from textual.markup import escape
 
 from ...dsmr import PeakDemand, PowerFailure, Telegram
 from ..format import duration, number
 from ..view import View
 from .panel import Panel
+
+
+DAY = timedelta(days=1)
 
 
 class EventsPanel(Panel):
@@ -73,7 +78,8 @@ def _peaks(peak: PeakDemand) -> list[str]:
         else:
             lines.append("[b]monthly peaks[/]")
             for row in peak.history:
-                month = "unknown month" if row.month is None else f"{row.month:%Y-%m}"
+                # A row is stamped at the end of its month (midnight on the 1st of the next).
+                month = "unknown month" if row.month is None else f"{row.month - DAY:%Y-%m}"
                 at = "" if row.at is None else f" ({row.at:%m-%d %H:%M})"
                 lines.append(f"  {month} {number(row.kw, 'kW')}{at}")
     return lines

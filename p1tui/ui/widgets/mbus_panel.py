@@ -16,6 +16,8 @@ VALVES = {0: "closed", 1: "open", 2: "ready to reopen"}
 """Valve / switch position (0-n:24.4.0)."""
 ONE_LINE_WIDTH = 70
 """From this content width on, a channel fits on one line."""
+ID_WIDTH = 50
+"""From this content width on, the meter's equipment ID is shown too."""
 
 
 class MBusPanel(Panel):
@@ -29,15 +31,15 @@ class MBusPanel(Panel):
             return "waiting for a telegram…"
         if not t.mbus:
             return "no M-Bus meter on this electricity meter"
-        wide = self.content_size.width >= ONE_LINE_WIDTH
+        width = self.content_size.width
         rows = []
         for device in t.mbus:
             flow = view.monitor.flows.flow(device.channel)
-            rows.append(_row(device, flow, view.now, wide))
+            rows.append(_row(device, flow, view.now, width))
         return "\n".join(rows)
 
 
-def _row(device: MBusDevice, flow: Flow | None, now: float, wide: bool) -> str:
+def _row(device: MBusDevice, flow: Flow | None, now: float, width: int) -> str:
     medium = escape(device.medium or f"type {device.device_type}")
     head = f"[b]ch{device.channel} {medium:<6}[/]"
     if device.empty:
@@ -53,7 +55,9 @@ def _row(device: MBusDevice, flow: Flow | None, now: float, wide: bool) -> str:
         details.append("capture time unknown")
     if device.valve is not None:
         details.append(f"valve {VALVES.get(device.valve, str(device.valve))}")
-    if wide:
+    if device.equipment_id and width >= ID_WIDTH:
+        details.append(f"id {escape(device.equipment_id)}")
+    if width >= ONE_LINE_WIDTH:
         return f"{head} {reading}  {rate}  " + " · ".join(details)
     return f"{head} {reading}  {rate}\n  " + " · ".join(details)
 
