@@ -12,7 +12,6 @@ from ..format import duration, number
 from ..view import View
 from .panel import Panel
 
-
 DAY = timedelta(days=1)
 
 
