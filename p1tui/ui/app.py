@@ -62,6 +62,7 @@ class P1App(App[None]):
         Binding("l", "switch_mode('log')", "Log"),
         Binding("s", "switch_mode('settings')", "Settings"),
         Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("f1", "help", "Help", show=False, priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
     TICK = 1.0
@@ -180,7 +181,10 @@ class P1App(App[None]):
         self.notify(f"saved to {path}")
 
     def action_help(self) -> None:
-        if not isinstance(self.screen, HelpScreen):
+        """Open the help, or close it when it is showing (F1 toggles)."""
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+        else:
             self.push_screen(HelpScreen())
 
     def detect_settings(self, port: str) -> None:

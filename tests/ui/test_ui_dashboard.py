@@ -161,5 +161,6 @@ async def test_stale_data_is_dimmed_with_its_age(make_app, clock):
         await pilot.pause()
         assert tariffs.has_class("-stale")
         assert str(tariffs.border_subtitle) == "data 2 min old"
+        assert str(app.screen.query_one("#power").border_subtitle) == "data 2 min old"
         status = plain(app.screen.query_one("StatusBar"))
         assert "STALE" in status and "last telegram 2 min ago" in status

@@ -120,3 +120,14 @@ async def test_detect_fills_the_form_with_what_the_detector_found(make_app):
         await pilot.pause()
         assert tried == ["/dev/ttyUSB0"]
         assert app.screen.read_form() == SerialSettings("/dev/ttyUSB0", 9600, 7, "E", 1)
+
+
+async def test_help_opens_from_a_text_field_with_f1_and_closes(make_app):
+    app = make_app(settings=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")  # in the port field: typed, not a key binding
+        assert app.screen.query_one("#port").value == "?"
+        await pilot.press("f1")
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("f1")
+        assert app.current_mode == "settings" and type(app.screen).__name__ == "SettingsScreen"

@@ -17,7 +17,7 @@ HELP = """\
   d        dashboard: power, counters, phases, gas/water/heat, events
   l        raw log: the last telegrams as sent, with their CRC verdict
   s        settings: port, serial settings, presets, detection
-  ?        this help (escape or ? closes it)
+  ? or F1  this help (escape or ? closes it); F1 works in text fields too
   ctrl+q   quit
   tab      move between fields and panels; arrows scroll
 

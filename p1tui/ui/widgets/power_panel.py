@@ -22,6 +22,7 @@ class PowerPanel(Vertical):
         self._curve = Sparkline((), id="curve", summary_function=_mean)
         self._caption = Static("", id="curve-caption")
         self._shown: tuple | None = None
+        self._subtitle = ""
 
     def compose(self) -> ComposeResult:
         yield self._direction
@@ -40,6 +41,10 @@ class PowerPanel(Vertical):
         t = m.telegram
         stale = view.stale
         self.set_class(stale, "-stale")
+        age = m.age(view.now)
+        subtitle = f"data {duration(age)} old" if stale and age is not None else ""
+        if subtitle != self._subtitle:
+            self._subtitle = self.border_subtitle = subtitle
         bars = max(1, self._curve.size.width or 60)
         series = m.power.series(bars)
         state = (
