@@ -41,7 +41,10 @@ class LogScreen(MonitorScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(TelegramList).focus()
+        listing = self.query_one(TelegramList)
+        listing.border_title = "Telegrams"
+        listing.focus()
+        self.query_one("#raw-scroll").border_title = "As sent"
 
     def show(self, view: View) -> None:
         super().show(view)
@@ -71,7 +74,7 @@ class LogScreen(MonitorScreen):
 
     def action_toggle_pause(self) -> None:
         self.paused = not self.paused
-        self.query_one(TelegramList).border_title = "PAUSED" if self.paused else None
+        self.query_one(TelegramList).border_title = "PAUSED" if self.paused else "Telegrams"
         self.notify("log paused: p resumes" if self.paused else "log follows the meter again")
         if not self.paused:
             self.app.refresh_view()  # type: ignore[attr-defined]

@@ -47,7 +47,7 @@ def _markup(entry: RawEntry) -> str:
     colour = {"ok": "$success", "failed": "$error", "unchecked": "$warning"}[status.value]
     received = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(entry.received_at))
     size = len(entry.frame.raw)
-    rows = [f"[b {colour}]{escape(entry.verdict)}[/] · received {received} · {size} bytes"]
+    rows = [f"[b {colour}]{escape(entry.verdict)}[/]", f"received {received}, {size} bytes"]
     if status is CrcStatus.FAILED and entry.frame.problem:
         rows.append(escape(entry.frame.problem))
     unknown = 0
