@@ -27,6 +27,7 @@ import asyncio
 import gc
 import json
 import random
+import sys
 import time
 from collections import deque
 from pathlib import Path
@@ -222,7 +223,7 @@ def structure_sizes(app: P1App) -> dict:
         "raw_log": len(monitor.raw),
         "sparkline_buckets": len(monitor.power.series(10**9)),
         "feed_queued": len(app.feed._events),
-        "python_objects": len(gc.get_objects()),
+        "allocated_blocks": sys.getallocatedblocks(),
     }
 
 
