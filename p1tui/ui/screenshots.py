@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import time
 from pathlib import Path
 
 from ..dsmr import Framer, parse
@@ -70,7 +71,9 @@ async def shoot(out: Path, name: str, size: tuple[int, int], keys: tuple[str, ..
 def main(argv: list[str]) -> int:
     out = Path(argv[0]) if argv else Path("screenshots")
     out.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("TZ", "Europe/Amsterdam")
+    os.environ.setdefault("TZ", "Europe/Amsterdam")  # the meter's zone: stable pictures
+    os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+    time.tzset()
     events = demo_events()
     for name, size, keys in SHOTS:
         asyncio.run(shoot(out, name, size, keys, events))
