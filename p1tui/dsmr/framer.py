@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from .crc import crc16_arc
 
@@ -43,9 +44,12 @@ class CrcStatus(str, Enum):
     """The telegram carries no CRC (DSMR 2.2/3.0) and was accepted on its form."""
 
 
-@dataclass(frozen=True, slots=True)
-class Frame:
-    """One telegram as it was sent, from ``/`` to the last CRC digit."""
+class Frame(NamedTuple):
+    """One telegram as it was sent, from ``/`` to the last CRC digit.
+
+    A named tuple rather than a frozen dataclass: one is made per telegram, and a tuple
+    is the cheapest immutable record to make.
+    """
 
     raw: bytes
     crc_status: CrcStatus

@@ -53,9 +53,8 @@ class Registers:
     """The meter's own x.8.0 when sent, else the sum of the tariff registers."""
 
 
-@dataclass(frozen=True, slots=True)
-class Phase:
-    """Instantaneous values of one phase."""
+class Phase(NamedTuple):
+    """Instantaneous values of one phase (a named tuple: three are made per telegram)."""
 
     voltage_v: Decimal | None = None
     current_a: Decimal | None = None
