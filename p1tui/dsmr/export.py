@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
-from itertools import starmap
 from typing import TypeVar
 
 from .framer import Frame
@@ -131,11 +130,24 @@ def _mbus(m: MBusDevice) -> str:
     )
 
 
-@lru_cache(maxsize=2048)
-def _object(obis: str, body: str) -> str:
+_OBJECTS: dict[tuple[str, str], str] = {}
+"""JSON of recent data lines; a plain dict, as this lookup runs for every line."""
+
+
+def _objects(lines: tuple[tuple[str, str], ...]) -> str:
+    known = _OBJECTS.get
+    return _array([known(line) or _object(line) for line in lines])
+
+
+def _object(line: tuple[str, str]) -> str:
+    obis, body = line
     values = ",".join(map(_str, body.split(")(")))
-    known = "true" if lookup(obis) is not None else "false"
-    return f'{{"obis":{_str(obis)},"values":[{values}],"known":{known}}}'
+    catalogued = "true" if lookup(obis) is not None else "false"
+    text = f'{{"obis":{_str(obis)},"values":[{values}],"known":{catalogued}}}'
+    if len(_OBJECTS) >= 4096:
+        _OBJECTS.clear()
+    _OBJECTS[line] = text
+    return text
 
 
 def to_json(telegram: Telegram, frame: Frame | None = None) -> str:
@@ -160,5 +172,5 @@ def to_json(telegram: Telegram, frame: Frame | None = None) -> str:
         f'"voltage_sags":{_counts(t.voltage_sags)},"voltage_swells":{_counts(t.voltage_swells)},'
         f'"text_message":{_text(t.text_message)},"peak_demand":{_peak(t.peak_demand)},'
         f'"mbus":{_array([_once(device, _mbus) for device in t.mbus])},'
-        f'"objects":{_array(starmap(_object, t.lines))}}}'
+        f'"objects":{_objects(t.lines)}}}'
     )
