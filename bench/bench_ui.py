@@ -7,7 +7,8 @@ Run from the repository root::
 
 How it measures, and why this way:
 
-- Each app runs in its own process (bench/ui_child.py) inside a pseudo-terminal of 80x24,
+- Each app runs in its own process (bench/ui_child.py) inside a pseudo-terminal of 80x24
+  (``--size`` for another),
   with Textual's real Linux driver: every repaint is rendered to escape sequences and
   written to a terminal, as over SSH. (``run_test(headless=True)`` would skip that last
   step and flatter the figures.) This process reads and discards the terminal's output.
@@ -59,6 +60,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
@@ -76,6 +78,21 @@ LINE_RATE = 11_520
 PIECE = 64
 FEED_START = "2026-06-21T12:00:00+02:00"
 FLAT_LIMIT_KIB = 1024
+
+
+class Size(NamedTuple):
+    """A terminal size, written ``80x24``."""
+
+    columns: int
+    rows: int
+
+    @classmethod
+    def parse(cls, text: str) -> Size:
+        columns, _, rows = text.partition("x")
+        return cls(int(columns), int(rows))
+
+    def __str__(self) -> str:
+        return f"{self.columns}x{self.rows}"
 
 
 def mib(kib: float) -> str:
@@ -153,10 +170,12 @@ class Feeder(threading.Thread):
         return True
 
 
-def run_in_terminal(mode: str, options: list[str], timeout: float, feeder: Feeder | None):
-    """Run ui_child.py ``mode`` in an 80x24 pseudo-terminal; its figures and the drain."""
+def run_in_terminal(
+    mode: str, options: list[str], timeout: float, feeder: Feeder | None, size: Size
+) -> dict:
+    """Run ui_child.py ``mode`` in a pseudo-terminal of ``size``; its figures."""
     master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size.rows, size.columns, 0, 0))
     env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor")
     env.pop("NO_COLOR", None)
     drain = TerminalDrain(master)
@@ -203,11 +222,11 @@ def timed_options(warmup: float, seconds: float) -> list[str]:
     return ["--warmup", str(warmup), "--seconds", str(seconds)]
 
 
-def run_app(warmup: float, seconds: float, period: float | None) -> tuple[dict, Feeder]:
+def run_app(warmup: float, seconds: float, period: float | None, size: Size) -> tuple[dict, Feeder]:
     with serial_pty() as (meter, port):
         feeder = Feeder(meter, period)
         options = [*timed_options(warmup, seconds), "--port", port]
-        figures = run_in_terminal("app", options, warmup + seconds + 60, feeder)
+        figures = run_in_terminal("app", options, warmup + seconds + 60, feeder, size)
     return figures, feeder
 
 
@@ -220,10 +239,13 @@ def print_cpu_row(label: str, figures: dict) -> None:
     )
 
 
-def part1(warmup: float, seconds: float) -> float:
-    print(f"1. one telegram a second, {seconds:.0f} s measured after {warmup:.0f} s warm-up, 80x24")
-    floor = run_in_terminal("floor", timed_options(warmup, seconds), warmup + seconds + 60, None)
-    app, feeder = run_app(warmup, seconds, 1.0)
+def part1(warmup: float, seconds: float, size: Size) -> float:
+    print(
+        f"1. one telegram a second, {seconds:.0f} s measured after {warmup:.0f} s warm-up, {size}:"
+    )
+    options = timed_options(warmup, seconds)
+    floor = run_in_terminal("floor", options, warmup + seconds + 60, None, size)
+    app, feeder = run_app(warmup, seconds, 1.0, size)
     print_cpu_row("floor: Label + Sparkline + Log at 1 Hz", floor)
     print_cpu_row("p1tui, real Reader on a serial pty", app)
     print_counts(app, in_window(app, feeder))
@@ -251,9 +273,9 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def part2(warmup: float, seconds: float) -> float:
+def part2(warmup: float, seconds: float, size: Size) -> float:
     print(f"2. serial line rate (115200 baud, telegrams back to back), {seconds:.0f} s measured")
-    app, feeder = run_app(warmup, seconds, None)
+    app, feeder = run_app(warmup, seconds, None, size)
     written = in_window(app, feeder)
     handled, shown = app["handled"], app["shown"]
     pairs = [(feeder.sent[s], handled[s], shown[s]) for s in written if s in shown]
@@ -275,14 +297,13 @@ def part2(warmup: float, seconds: float) -> float:
     return percentile([(c - a) * 1000 for a, _, c in pairs], 0.95)
 
 
-def part3(telegrams: int) -> tuple[int, list[dict]]:
-    print(
-        f"3. a day of one-second telegrams ({telegrams:,}) through the app's feed, headless 80x24"
-    )
+def part3(telegrams: int, size: Size) -> tuple[int, list[dict]]:
+    print(f"3. {telegrams:,} one-second telegrams through the app's feed, headless {size}")
     with tempfile.TemporaryDirectory(prefix="p1tui-bench-") as tmp:
         result = Path(tmp) / "day.json"
+        day_options = ["--telegrams", str(telegrams), "--size", str(size)]
         subprocess.run(
-            [sys.executable, str(CHILD), "day", str(result), "--telegrams", str(telegrams)],
+            [sys.executable, str(CHILD), "day", str(result), *day_options],
             check=True,
             timeout=max(120, telegrams / 200),
         )
@@ -309,6 +330,9 @@ def main() -> None:
     parser.add_argument("--line-seconds", type=float, help="part 2 window (default 30, quick 8)")
     parser.add_argument("--warmup", type=float, help="seconds before a window (default 3)")
     parser.add_argument("--day-telegrams", type=int, help="part 3 (default 86,400, quick 8,640)")
+    parser.add_argument(
+        "--size", type=Size.parse, default=Size(80, 24), help="terminal COLUMNSxROWS (80x24)"
+    )
     args = parser.parse_args()
     seconds = args.seconds or (10.0 if args.quick else 60.0)
     line_seconds = args.line_seconds or (8.0 if args.quick else 30.0)
@@ -319,9 +343,9 @@ def main() -> None:
         f"Python {platform.python_version()}, Textual {textual.__version__}, "
         f"{platform.machine()}, {os.cpu_count()} CPUs"
     )
-    ratio = part1(warmup, seconds)
-    p95 = part2(warmup, line_seconds)
-    growth, samples = part3(day_telegrams)
+    ratio = part1(warmup, seconds, args.size)
+    p95 = part2(warmup, line_seconds, args.size)
+    growth, samples = part3(day_telegrams, args.size)
     capped = samples[-1]["raw_log"] <= RAW_LOG_SIZE and samples[-1]["sparkline_buckets"] <= (
         MAX_BUCKETS + 1
     )

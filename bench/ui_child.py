@@ -2,7 +2,7 @@
 
 ``python bench/ui_child.py floor|app RESULT.json --warmup S --seconds S [--port PATH]``
 runs a Textual app in the terminal it is given (bench_ui.py gives it a pseudo-terminal
-of 80x24) with Textual's real Linux driver, so each repaint is rendered all the way to
+of 80x24 unless told) with Textual's real Linux driver, so each repaint is rendered all the way to
 escape sequences written to the terminal, as over SSH. The process measures itself over
 a window that starts ``--warmup`` seconds after the first paint (start-up excluded) and
 lasts ``--seconds``; then the app exits and the figures go to RESULT.json.
@@ -15,7 +15,7 @@ lasts ``--seconds``; then the app exits and the figures go to RESULT.json.
   and when the screen update showing it was handed to the terminal driver.
 
 ``python bench/ui_child.py day RESULT.json --telegrams N`` feeds N one-second telegrams
-of the built-in meter to the real app (headless, 80x24) through the same feed the reader
+of the built-in meter to the real app (headless, ``--size``) through the same feed the reader
 calls, a minute of telegrams per repaint, and records resident memory and the bounded
 structures' sizes at each quarter.
 """
@@ -227,7 +227,7 @@ def structure_sizes(app: P1App) -> dict:
     }
 
 
-async def feed_day(count: int) -> dict:
+async def feed_day(count: int, size: tuple[int, int]) -> dict:
     clock = SimClock()
     app = P1App(
         SerialSettings("/dev/ttyP1bench"),
@@ -240,7 +240,7 @@ async def feed_day(count: int) -> dict:
     marks = {count * q // 4 for q in range(1, 5)}
     samples = []
     started = time.perf_counter()
-    async with app.run_test(headless=True, size=(80, 24)) as pilot:
+    async with app.run_test(headless=True, size=size) as pilot:
         await pilot.pause()
         gc.collect()
         samples.append({"telegrams": 0, "rss_kib": proc_status_kib("VmRSS")} | structure_sizes(app))
@@ -280,13 +280,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--port", help="app: the serial port (pseudo-terminal) to read")
     parser.add_argument("--telegrams", type=int, default=86_400)
+    parser.add_argument("--size", default="80x24", help="day: the screen, COLUMNSxROWS")
     args = parser.parse_args()
     if args.mode == "floor":
         figures = run_floor(args)
     elif args.mode == "app":
         figures = run_app(args)
     else:
-        figures = asyncio.run(feed_day(args.telegrams))
+        columns, _, rows = args.size.partition("x")
+        figures = asyncio.run(feed_day(args.telegrams, (int(columns), int(rows))))
     Path(args.result).write_text(json.dumps(figures))
 
 
