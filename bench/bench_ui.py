@@ -21,7 +21,9 @@ How it measures, and why this way:
   starts a few seconds after its first paint, so start-up is reported apart. Resident
   memory is VmRSS at the end of the window.
 1. At 1 telegram/s, the app against the floor: a minimal Textual app that gives a Label,
-   a Sparkline and a Log new content once a second, run in the same way. Ratio of the two.
+   a Sparkline and a Log new content once a second, run in the same way. The two take
+   turns (two rounds) and each keeps its lowest CPU, so load from elsewhere on the machine
+   skews the ratio less; the ratio is of those.
 2. At the line rate (back-to-back 1 kB telegrams, about 11 a second): CPU, and latency
    from the moment this process has written a telegram's last byte into the serial
    pseudo-terminal to the moment the app hands the first screen update after handling it
@@ -239,18 +241,23 @@ def print_cpu_row(label: str, figures: dict) -> None:
     )
 
 
-def part1(warmup: float, seconds: float, size: Size) -> float:
+def part1(warmup: float, seconds: float, size: Size, rounds: int) -> float:
     print(
-        f"1. one telegram a second, {seconds:.0f} s measured after {warmup:.0f} s warm-up, {size}:"
+        f"1. one telegram a second, {seconds:.0f} s measured after {warmup:g} s warm-up, {size},"
+        f" {rounds} round(s) taking turns:"
     )
     options = timed_options(warmup, seconds)
-    floor = run_in_terminal("floor", options, warmup + seconds + 60, None, size)
-    app, feeder = run_app(warmup, seconds, 1.0, size)
-    print_cpu_row("floor: Label + Sparkline + Log at 1 Hz", floor)
-    print_cpu_row("p1tui, real Reader on a serial pty", app)
-    print_counts(app, in_window(app, feeder))
-    ratio = cpu_per_minute(app) / cpu_per_minute(floor)
-    print(f"   ratio p1tui / floor: {ratio:.2f}x CPU")
+    floors, apps = [], []
+    for _ in range(rounds):
+        floor = run_in_terminal("floor", options, warmup + seconds + 60, None, size)
+        print_cpu_row("floor: Label + Sparkline + Log at 1 Hz", floor)
+        app, feeder = run_app(warmup, seconds, 1.0, size)
+        print_cpu_row("p1tui, real Reader on a serial pty", app)
+        print_counts(app, in_window(app, feeder))
+        floors.append(cpu_per_minute(floor))
+        apps.append(cpu_per_minute(app))
+    ratio = min(apps) / min(floors)
+    print(f"   ratio p1tui / floor, each at its best round: {ratio:.2f}x CPU")
     return ratio
 
 
@@ -328,6 +335,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="about a minute in all")
     parser.add_argument("--seconds", type=float, help="part 1 window (default 60, quick 10)")
     parser.add_argument("--line-seconds", type=float, help="part 2 window (default 30, quick 8)")
+    parser.add_argument("--rounds", type=int, help="part 1 turns, best kept (default 2, quick 1)")
     parser.add_argument("--warmup", type=float, help="seconds before a window (default 3)")
     parser.add_argument("--day-telegrams", type=int, help="part 3 (default 86,400, quick 8,640)")
     parser.add_argument(
@@ -343,7 +351,7 @@ def main() -> None:
         f"Python {platform.python_version()}, Textual {textual.__version__}, "
         f"{platform.machine()}, {os.cpu_count()} CPUs"
     )
-    ratio = part1(warmup, seconds, args.size)
+    ratio = part1(warmup, seconds, args.size, args.rounds or (1 if args.quick else 2))
     p95 = part2(warmup, line_seconds, args.size)
     growth, samples = part3(day_telegrams, args.size)
     capped = samples[-1]["raw_log"] <= RAW_LOG_SIZE and samples[-1]["sparkline_buckets"] <= (
