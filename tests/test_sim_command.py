@@ -186,6 +186,7 @@ def test_ctrl_c_ends_cleanly_with_a_summary():
         (["--out", "/dev/ttyP1TUI-NONE"], 1, "no such device: /dev/ttyP1TUI-NONE"),
         (["--out", "tcp://127.0.0.1:http"], 1, "is not a TCP address like tcp://127.0.0.1:2323"),
         (["--out", "socket://127.0.0.1:1"], 1, "connection refused by socket://127.0.0.1:1"),
+        (["--out", "foo://bar"], 1, "cannot open foo://bar: invalid URL, protocol 'foo'"),
     ],
 )
 def test_errors_are_one_sentence_and_a_nonzero_exit(args, status, message):

@@ -103,6 +103,8 @@ class SerialOutput:
             )
         except (serial.SerialException, OSError) as error:
             raise OutputError(str(open_error(port, error)).rstrip(".")) from None
+        except ValueError as error:  # an unknown URL scheme or a setting pyserial refuses
+            raise OutputError(f"cannot open {port}: {error}") from None
         self._line = f"{baudrate} {bytesize}{parity}{int(stopbits)}"
 
     def write(self, data: bytes) -> None:
