@@ -179,6 +179,8 @@ def test_ctrl_c_ends_cleanly_with_a_summary():
     ("args", "status", "message"),
     [
         (["--start", "soon"], 2, "p1tui simulate: --start: 'soon' is not an ISO time"),
+        (["--start", "9999-12-31T23:00:00+01:00"], 2, "is not in the years 2000 to 2098"),
+        (["--start", "1990-06-21T12:00:00"], 2, "is not in the years 2000 to 2098"),
         (["--speed", "-2"], 2, "argument --speed: '-2' is not a speed"),
         (["--count", "0"], 2, "argument --count: '0' is not a number of telegrams"),
         (["--variant", "nl3"], 2, "argument --variant: invalid choice: 'nl3'"),

@@ -17,6 +17,8 @@ from functools import lru_cache
 WINTER_OFFSET = 3600
 SUMMER_OFFSET = 7200
 DAY = 86400
+FIRST_YEAR, LAST_YEAR = 2000, 2098
+"""The years a simulation may start in: DSMR time stamps carry two year digits."""
 
 
 def _last_sunday_0100_utc(year: int, month: int) -> int:
@@ -118,6 +120,9 @@ def parse_iso(text: str) -> int:
         when = datetime.fromisoformat(cleaned)
     except ValueError:
         raise ValueError(f"{text!r} is not an ISO time such as 2026-06-21T00:00:00+02:00") from None
+    if not FIRST_YEAR <= when.year <= LAST_YEAR:
+        # A meter writes the year in two digits: another century would read back wrong.
+        raise ValueError(f"{text!r} is not in the years {FIRST_YEAR} to {LAST_YEAR}")
     if when.tzinfo is not None:
         return int(when.timestamp())
     return from_legal(calendar.timegm(when.timetuple()))
