@@ -383,3 +383,39 @@ def test_simulator_settings_use_the_built_in_meter():
 
     source = make_source(SimulatorSettings(speed=0))
     assert type(source).__name__ == "SimulatorSource"
+
+
+class BrokenOnceSource:
+    """A source whose first connection fails with an error no source should raise."""
+
+    connections = 0
+
+    def __init__(self, _settings) -> None:
+        pass
+
+    def open(self) -> None:
+        BrokenOnceSource.connections += 1
+        self._pending = telegram()
+
+    def read(self, max_bytes: int = 4096) -> bytes:
+        if BrokenOnceSource.connections == 1:
+            raise RuntimeError("a bug in a source")
+        data, self._pending = self._pending, b""
+        if not data:
+            time.sleep(0.05)
+        return data
+
+    def close(self) -> None:
+        pass
+
+    def describe(self) -> str:
+        return "broken-once"
+
+
+def test_an_unexpected_error_while_reading_is_a_lost_link_not_a_dead_thread():
+    BrokenOnceSource.connections = 0
+    with running(SerialSettings("broken-once"), source_factory=BrokenOnceSource) as (_, log):
+        (lost,) = log.wait_for(disconnections)
+        assert "a bug in a source" in lost.reason and lost.retry_in == 1.0
+        log.wait_for(valid_frames)  # the thread lived on, reconnected and reads again
+    assert states(log)[-1] is LinkState.STOPPED

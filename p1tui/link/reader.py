@@ -239,8 +239,10 @@ class Reader:
                     if self._run is run:
                         self._stopped(run, str(end))
                 return
-            except LinkLost as error:
+            except LinkError as error:
                 self._lost(run, link, error)
+            except Exception as error:  # a bug in a source must not end the thread silently
+                self._lost(run, link, LinkLost(f"reading failed unexpectedly: {error!r}."))
             finally:
                 source.close()
         with self._lock:
