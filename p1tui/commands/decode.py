@@ -6,12 +6,17 @@ import argparse
 import os
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import BinaryIO, TextIO
 
 from ..dsmr import DSMRError, Frame, Framer, FramerStats, parse
 from ..dsmr.export import to_json
 
 CHUNK = 1 << 16
+
+
+class OutputFailed(Exception):
+    """Standard output refused the JSON (a full disk, a closed file), as opposed to the input."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -61,7 +66,19 @@ def _write_frames(frames: list[Frame], out: TextIO, include_invalid: bool) -> No
             continue  # only a failed frame can be this broken; it is counted already
         lines.append(to_json(telegram, frame))
     if lines:
-        out.write("\n".join(lines) + "\n")
+        with _writing():
+            out.write("\n".join(lines) + "\n")
+
+
+@contextmanager
+def _writing() -> Iterator[None]:
+    """Turn a failed write to standard output into :class:`OutputFailed`."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise  # the reader went away: handled in run()
+    except OSError as error:
+        raise OutputFailed(error.strerror or str(error)) from None
 
 
 def _summary(stats: list[FramerStats]) -> str:
@@ -103,7 +120,12 @@ def run(args: argparse.Namespace) -> int:
                 reason = error.strerror or str(error)
                 print(f"p1tui decode: cannot read {name}: {reason}", file=sys.stderr)
                 status = 2
-        sys.stdout.flush()
+        with _writing():
+            sys.stdout.flush()
+    except OutputFailed as error:
+        print(f"p1tui decode: cannot write the output: {error}", file=sys.stderr)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no retry at exit
+        return 1
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, as other Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
