@@ -108,6 +108,7 @@ def test_record_goes_on_across_disconnects(tmp_path):
         wait_size(out, len(t1) + 200)
         server.drop()
         command.wait_line("disconnected:")
+        assert f"disconnected: {server.url} closed the connection, retrying in 1 s" in command.lines
         command.wait_line("waiting for the first telegram", count=2)
         server.send(t2)
         wait_size(out, len(t1) + 200 + len(t2))

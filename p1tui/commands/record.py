@@ -127,7 +127,8 @@ class Progress:
                     self.done.set()
                 return
             retry = f", retrying in {event.retry_in:g} s" if event.retry_in else ""
-            said = f": {event.reason}" if event.reason != event.state.value else ""
+            reason = event.reason.rstrip(".") if retry else event.reason
+            said = f": {reason}" if reason != event.state.value else ""
             print(f"{event.state.value}{said}{retry}", file=sys.stderr, flush=True)
             if event.state is LinkState.STOPPED:
                 self.done.set()
