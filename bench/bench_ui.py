@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python bench/bench_ui.py            # the full run (about five minutes)
+    python bench/bench_ui.py            # the full run (about six minutes)
     python bench/bench_ui.py --quick    # shorter windows and a tenth of a day
 
 How it measures, and why this way:
