@@ -8,10 +8,10 @@ Run from the repository root::
 How it measures, and why this way:
 
 - Each app runs in its own process (bench/ui_child.py) inside a pseudo-terminal of 80x24
-  (``--size`` for another),
-  with Textual's real Linux driver: every repaint is rendered to escape sequences and
-  written to a terminal, as over SSH. (``run_test(headless=True)`` would skip that last
-  step and flatter the figures.) This process reads and discards the terminal's output.
+  (``--size`` for another) with Textual's real Linux driver: every repaint is rendered
+  to escape sequences and written to a terminal, as over SSH (``run_test(headless=True)``
+  would skip that last step and flatter the figures). This process reads and discards
+  the terminal's output.
 - Telegrams come from the built-in meter and are written by this process into a second
   pseudo-terminal set up like a serial port, in 64-byte pieces at the serial line rate
   (115200 baud 8N1: 11,520 bytes/s), as a USB serial adapter delivers them. The app reads
@@ -20,6 +20,7 @@ How it measures, and why this way:
 - CPU is the child's own ``time.process_time()`` (every thread of it) over a window that
   starts a few seconds after its first paint, so start-up is reported apart. Resident
   memory is VmRSS at the end of the window.
+
 1. At 1 telegram/s, the app against the floor: a minimal Textual app that gives a Label,
    a Sparkline and a Log new content once a second, run in the same way. The two take
    turns (two rounds) and each keeps its lowest CPU, so load from elsewhere on the machine
