@@ -14,7 +14,7 @@ from textual.screen import Screen
 
 from .. import config as config_file
 from ..history import Monitor
-from ..link.events import LinkEvent
+from ..link.events import LinkEvent, StatsUpdated
 from ..link.settings import SerialSettings, SourceSettings
 from ..link.source import LinkError
 from .feed import LinkFeed
@@ -135,7 +135,11 @@ class P1App(App[None]):
         events = self.feed.drain()
         if events:
             self.monitor.apply_all(events, self.clock())
-            self.refresh_view()
+            # The reader's once-a-second statistics come out of step with the telegrams:
+            # repainting for them alone would paint a 1 s meter twice a second. The ages
+            # they move are kept current by the idle tick.
+            if not all(isinstance(event, StatsUpdated) for event in events):
+                self.refresh_view()
 
     def _tick(self) -> None:
         if time.monotonic() - self._painted_at >= self.IDLE_REPAINT:
