@@ -60,7 +60,11 @@ class Command:
         return self.finish()
 
     def finish(self) -> int:
-        code = self.process.wait(10)
+        try:
+            code = self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()  # a failed test must not leave a recorder running
+            raise
         self._collector.join(5)
         return code
 

@@ -170,7 +170,10 @@ def test_ctrl_c_ends_cleanly_with_a_summary():
     process = simulate("--start", JUNE)  # real pace, endless
     assert process.stdout.read1(65536).startswith(b"/ISK5")
     process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=10) == 0
+    try:
+        assert process.wait(timeout=10) == 0
+    finally:
+        process.kill()  # no-op once it ended; a failed test must not leave it running
     err = process.stderr.read().decode()
     assert err.startswith("p1tui simulate: ") and "Traceback" not in err
 
