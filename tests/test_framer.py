@@ -123,6 +123,19 @@ def test_last_line_without_line_ending() -> None:
     assert framer.flush() == []
 
 
+@pytest.mark.parametrize("digits", [0, 1, 3])
+def test_a_pause_inside_the_crc_does_not_cut_the_telegram(digits: int) -> None:
+    """A network link can stall between '!' and the last CRC digits: the line goes quiet
+    but the end line is not complete, so the framer waits for the rest."""
+    framer = Framer()
+    cut = NL5.rindex(b"!") + 1 + digits
+    assert framer.feed(NL5[:cut]) == []
+    assert framer.flush() == []
+    (frame,) = framer.feed(NL5[cut:])
+    assert frame.raw == body(NL5) and frame.crc_status is CrcStatus.OK
+    assert framer.stats.crc_failures == 0 and framer.stats.bytes_skipped == 0
+
+
 def test_last_line_without_line_ending_is_framed_by_the_next_header() -> None:
     framer = Framer()
     frames = framer.feed(body(NWA)) + framer.feed(NL5)

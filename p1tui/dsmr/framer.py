@@ -120,20 +120,26 @@ class Framer:
     def flush(self) -> list[Frame]:
         """Finish a telegram whose last line has no line ending yet.
 
-        Call it when the line has gone quiet (a read timed out) or the stream ended: a
-        meter that omits the final CRLF is otherwise only framed when the next ``/`` comes.
+        Call it when the line has gone quiet (a read timed out): a meter that omits the
+        final CRLF is otherwise only framed when the next ``/`` comes. A link can also
+        stall inside the end line, so a short end line is taken only when it is whole:
+        fewer than four CRC digits when they match (an unpadded ``!B9F``), a bare ``!``
+        when the telegram may carry no CRC. Otherwise the rest is waited for.
         """
-        if not self._in_frame:
-            return []
-        frame = self._find_end(at_end=True)
-        return [] if frame is None else [frame]
+        return self._finish(final=False)
 
     def close(self) -> list[Frame]:
-        """End of stream: flush, then count what is left as a truncated telegram."""
-        frames = self.flush()
+        """End of stream: finish what can be, then count what is left as truncated."""
+        frames = self._finish(final=True)
         if self._buf:
             self._drop_partial()
         return frames
+
+    def _finish(self, final: bool) -> list[Frame]:
+        if not self._in_frame:
+            return []
+        frame = self._find_end(at_end=True, final=final)
+        return [] if frame is None else [frame]
 
     def _hunt(self) -> bool:
         """Drop bytes before the next ``/``; True when a telegram start is at buf[0]."""
@@ -166,7 +172,7 @@ class Framer:
         del buf[:end]
         self._in_frame = False
 
-    def _find_end(self, at_end: bool = False) -> Frame | None:
+    def _find_end(self, at_end: bool = False, final: bool = False) -> Frame | None:
         buf = self._buf
         pos = self._scan
         while True:
@@ -188,7 +194,7 @@ class Framer:
             while i < n and i <= bang + 4 and buf[i] in _HEX:
                 i += 1
             digits = i - bang - 1
-            if i == n and digits < 4 and not at_end:
+            if i == n and digits < 4 and not (at_end and (final or self._whole(bang, i))):
                 self._scan = nl_bang
                 return None
             after = buf[i] if i < n else None
@@ -200,6 +206,13 @@ class Framer:
             self._in_frame = False
             self._eol_to_swallow = 2
             return frame
+
+    def _whole(self, bang: int, end: int) -> bool:
+        """Whether an end line cut at ``end`` (the line went quiet) is complete."""
+        body = bytes(self._buf[: bang + 1])
+        if end > bang + 1:
+            return int(self._buf[bang + 1 : end], 16) == crc16_arc(body)
+        return self._why_not_unchecked(body) is None
 
     def _make_frame(self, body: bytes, digits: bytes) -> Frame:
         computed = crc16_arc(body)
