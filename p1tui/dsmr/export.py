@@ -21,7 +21,7 @@ from typing import TypeVar
 
 from .framer import Frame
 from .model import MBusDevice, PeakDemand, Phase, PowerFailure, Registers, Telegram
-from .obis import lookup
+from .obis import KNOWN
 
 T = TypeVar("T")
 _str = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
@@ -142,12 +142,17 @@ def _objects(lines: tuple[tuple[str, str], ...]) -> str:
 def _object(line: tuple[str, str]) -> str:
     obis, body = line
     values = ",".join(map(_str, body.split(")(")))
-    catalogued = "true" if lookup(obis) is not None else "false"
-    text = f'{{"obis":{_str(obis)},"values":[{values}],"known":{catalogued}}}'
+    text = f'{{"obis":{_str(obis)},"values":[{values}]}}'
     if len(_OBJECTS) >= 4096:
         _OBJECTS.clear()
     _OBJECTS[line] = text
     return text
+
+
+def _unknown(lines: tuple[tuple[str, str], ...]) -> str:
+    """The OBIS codes the catalogue does not know, in order, each once."""
+    codes = [obis for obis, _ in lines if obis not in KNOWN]
+    return _array(map(_str, dict.fromkeys(codes))) if codes else "[]"
 
 
 def to_json(telegram: Telegram, frame: Frame | None = None) -> str:
@@ -172,5 +177,5 @@ def to_json(telegram: Telegram, frame: Frame | None = None) -> str:
         f'"voltage_sags":{_counts(t.voltage_sags)},"voltage_swells":{_counts(t.voltage_swells)},'
         f'"text_message":{_text(t.text_message)},"peak_demand":{_peak(t.peak_demand)},'
         f'"mbus":{_array([_once(device, _mbus) for device in t.mbus])},'
-        f'"objects":{_objects(t.lines)}}}'
+        f'"unknown_obis":{_unknown(t.lines)},"objects":{_objects(t.lines)}}}'
     )

@@ -103,6 +103,9 @@ _MBUS = {
 
 MBUS_CHANNELS = "1234"
 
+KNOWN = frozenset(_E) | frozenset(f"0-{n}:{code}" for n in MBUS_CHANNELS for code in _MBUS)
+"""Every reduced OBIS reference the catalogue knows, M-Bus ones for each channel."""
+
 
 def lookup(obis: str) -> ObisInfo | None:
     """The catalogue entry for a reduced OBIS reference, or None when unknown."""
