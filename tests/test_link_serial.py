@@ -183,3 +183,13 @@ def test_rfc2217_url_refused_too():
     with pytest.raises(LinkError) as error:
         SerialSource(SerialSettings(f"rfc2217://127.0.0.1:{port}")).open()
     assert "refused" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "url", ["socket://127.0.0.1:notaport", "socket://127.0.0.1", "rfc2217://127.0.0.1:x"]
+)
+def test_a_malformed_network_address_is_named_as_such(url):
+    with pytest.raises(LinkError) as error:
+        SerialSource(SerialSettings(url)).open()
+    scheme = url.split("://")[0]
+    assert str(error.value) == f"{url} is not an address like {scheme}://HOST:PORT."

@@ -15,6 +15,7 @@ import errno
 import io
 import select
 import socket
+from urllib.parse import urlsplit
 
 import serial
 
@@ -132,6 +133,12 @@ def open_error(port: str, error: BaseException) -> LinkError:
     """A plain-words LinkError for a port that could not be opened."""
     code = _errno(error)
     if is_url(port):
+        scheme = urlsplit(port).scheme
+        if scheme in ("socket", "rfc2217") and not _has_host_and_port(port):
+            return LinkError(
+                f"{port} is not an address like {scheme}://HOST:PORT.",
+                "Give the host and the port number, e.g. socket://192.168.1.20:8088.",
+            )
         if code == errno.ECONNREFUSED:
             return LinkError(
                 f"connection refused by {port}.",
@@ -159,6 +166,14 @@ def open_error(port: str, error: BaseException) -> LinkError:
     if "Could not configure port" in str(error) or code == errno.ENOTTY:
         return LinkError(f"{port} is not a serial port.", PORTS_ADVICE)
     return LinkError(f"cannot open {port}: {_tail(error)}.")
+
+
+def _has_host_and_port(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        return bool(parts.hostname) and parts.port is not None
+    except ValueError:  # a port that is not a number
+        return False
 
 
 def read_error(port: str, error: BaseException) -> LinkLost:
