@@ -77,3 +77,11 @@ def test_codes_the_catalogue_does_not_know_are_named_once() -> None:
     assert "1-0:32.24.0" in data["unknown_obis"]
     assert len(data["unknown_obis"]) == len(set(data["unknown_obis"]))
     assert decoded("openhab__iskra-am550t-3ph-gas__1.txt")["unknown_obis"] == []
+
+
+def test_every_medium_is_one_lowercase_word() -> None:
+    from p1tui.dsmr.obis import MEDIA, MEDIUM_UNITS
+
+    for word in [*MEDIA.values(), *MEDIUM_UNITS]:
+        assert word.replace("_", "").isalpha() and word == word.lower(), word
+    assert set(MEDIUM_UNITS) <= set(MEDIA.values())

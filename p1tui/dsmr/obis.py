@@ -115,18 +115,19 @@ def lookup(obis: str) -> ObisInfo | None:
     return info
 
 
-# EN 13757-3 medium codes as sent in 0-n:24.1.0.
+# EN 13757-3 medium codes as sent in 0-n:24.1.0, as one lowercase word each (for
+# programs; the UI shows them with spaces).
 MEDIA = {
     0: "other", 1: "oil", 2: "electricity", 3: "gas", 4: "heat", 5: "steam",
-    6: "warm water", 7: "water", 8: "heat cost allocator", 9: "compressed air",
-    10: "cooling", 11: "cooling", 12: "heat", 13: "heat/cooling", 14: "bus component",
-    15: "unknown", 20: "calorific value", 21: "hot water", 22: "cold water", 23: "water",
-    24: "pressure", 25: "a/d converter", 26: "smoke detector", 27: "room sensor",
-    28: "gas detector", 32: "breaker", 33: "valve", 40: "waste water",
+    6: "warm_water", 7: "water", 8: "heat_cost_allocator", 9: "compressed_air",
+    10: "cooling", 11: "cooling", 12: "heat", 13: "heat_cooling", 14: "bus_component",
+    15: "unknown", 20: "calorific_value", 21: "hot_water", 22: "cold_water", 23: "water",
+    24: "pressure", 25: "ad_converter", 26: "smoke_detector", 27: "room_sensor",
+    28: "gas_detector", 32: "breaker", 33: "valve", 40: "waste_water",
 }  # fmt: skip
 
 MEDIUM_UNITS = {
-    "gas": "m3", "water": "m3", "warm water": "m3", "hot water": "m3", "cold water": "m3",
-    "waste water": "m3", "heat": "GJ", "cooling": "GJ", "heat/cooling": "GJ",
+    "gas": "m3", "water": "m3", "warm_water": "m3", "hot_water": "m3", "cold_water": "m3",
+    "waste_water": "m3", "heat": "GJ", "cooling": "GJ", "heat_cooling": "GJ",
     "electricity": "kWh",
 }  # fmt: skip

@@ -40,7 +40,9 @@ class MBusPanel(Panel):
 
 
 def _row(device: MBusDevice, flow: Flow | None, now: float, width: int) -> str:
-    medium = escape(device.medium or f"type {device.device_type}")
+    medium = escape(
+        device.medium.replace("_", " ") if device.medium else f"type {device.device_type}"
+    )
     head = f"[b]ch{device.channel} {medium:<6}[/]"
     if device.empty:
         return f"{head} announced, no meter coupled"
