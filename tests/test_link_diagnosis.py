@@ -113,7 +113,7 @@ def test_a_few_bytes_in_a_quiet_spell_are_not_judged():
     assert watch.check(NO_DATA_AFTER * 2) is None
 
 
-def test_crc_failures_piling_up_are_reported_once():
+def test_crc_failures_are_reported_from_three_and_again_as_the_count_grows():
     watch = LinkWatch(AT_115200)
     watch.opened(0.0)
     reports = [watch.frame(valid, float(i)) for i, valid in enumerate([True, False, False])]
