@@ -66,8 +66,9 @@ def _write_frames(frames: list[Frame], out: TextIO, include_invalid: bool) -> No
             continue  # only a failed frame can be this broken; it is counted already
         lines.append(to_json(telegram, frame))
     if lines:
+        lines.append("")  # the last line's newline, without copying the joined text again
         with _writing():
-            out.write("\n".join(lines) + "\n")
+            out.write("\n".join(lines))
 
 
 @contextmanager
