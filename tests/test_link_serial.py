@@ -49,6 +49,20 @@ def test_a_read_returns_what_is_there_without_waiting_to_fill_a_buffer():
             source.close()
 
 
+@pytest.mark.parametrize(
+    ("settings", "line"),
+    [
+        ((115200, 8, "N", 1), "115200 8N1"),
+        ((9600, 7, "E", 1), "9600 7E1"),
+        ((115200, 8, "N", 1.5), "115200 8N1.5"),
+        ((9600, 8, "O", 2), "9600 8O2"),
+    ],
+)
+def test_settings_are_written_the_usual_way(settings, line):
+    assert SerialSettings("/dev/ttyUSB0", *settings).line == line
+    assert SerialSettings("/dev/ttyUSB0", *settings).describe() == f"/dev/ttyUSB0 {line}"
+
+
 def test_describe_names_port_and_settings():
     assert SerialSource(SerialSettings("/dev/ttyUSB0", 9600, 7, "E", 1)).describe() == (
         "/dev/ttyUSB0 9600 7E1"

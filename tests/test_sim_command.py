@@ -16,6 +16,7 @@ import pytest
 from test_link_helpers import serial_pty
 
 from p1tui.dsmr import CrcStatus, Framer, Telegram, Variant, parse
+from p1tui.sim.outputs import SerialOutput
 
 JUNE = "2026-06-21T12:00:00+02:00"
 
@@ -156,6 +157,15 @@ def test_nl2_on_a_port_uses_9600_7e1():
         assert process.wait(timeout=10) == 0
     assert telegrams(bytes(data))[0].variant is Variant.NL2
     assert f"to {path} 9600 7E1" in process.stderr.read().decode()
+
+
+def test_a_port_at_one_and_a_half_stop_bits_is_named_as_such():
+    with serial_pty() as (_master, path):
+        output = SerialOutput(path, (115200, 8, "N", 1.5))
+        try:
+            assert output.describe() == f"{path} 115200 8N1.5"
+        finally:
+            output.close()
 
 
 def test_a_closed_pipe_ends_quietly():

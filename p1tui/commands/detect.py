@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ..link.detect import CANDIDATES, SECONDS_PER_CANDIDATE, Attempt, detect
+from ..link.settings import SerialSettings
 from ..link.source import LinkError
 
 
@@ -21,7 +22,7 @@ def _seconds(text: str) -> float:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``detect`` subcommand."""
-    tried = ", ".join(f"{b} {n}{p}{s}" for b, n, p, s in CANDIDATES)
+    tried = ", ".join(SerialSettings("", *candidate).line for candidate in CANDIDATES)
     parser = subparsers.add_parser(
         "detect",
         help="find the serial settings of a P1 port by trying the usual ones",
@@ -48,9 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _report(attempt: Attempt) -> None:
     s = attempt.settings
-    name = f"{s.baudrate} {s.bytesize}{s.parity}{int(s.stopbits)}"
     size = f" ({attempt.bytes_received} bytes)" if attempt.bytes_received else ""
-    print(f"{name}: {attempt.finding}{size}", file=sys.stderr)
+    print(f"{s.line}: {attempt.finding}{size}", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     assert telegram is not None
     version = f", DSMR version {telegram.dsmr_version}" if telegram.dsmr_version else ""
     print(
-        f"{s.port}: {s.baudrate} {s.bytesize}{s.parity}{int(s.stopbits)} works: "
+        f"{s.port}: {s.line} works: "
         f"{telegram.variant.value} meter{version}, header {telegram.header}"
     )
     return 0

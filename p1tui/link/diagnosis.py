@@ -105,8 +105,7 @@ def explain_bytes(sample: bytes, settings: SerialSettings | None = None) -> Diag
 def _current(settings: SerialSettings | None) -> str:
     if settings is None:
         return "the current settings"
-    stop = int(settings.stopbits) if settings.stopbits == int(settings.stopbits) else 1.5
-    return f"{settings.baudrate} {settings.bytesize}{settings.parity}{stop}"
+    return settings.line
 
 
 def crc_failures(failed: int, of: int) -> Diagnosis:

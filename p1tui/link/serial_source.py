@@ -92,8 +92,7 @@ class SerialSource:
             raise LinkError(f"{s.describe()}: invalid setting ({error}).") from None
         except TERMIOS_ERROR as error:  # the driver refused the settings
             raise UnsupportedSettings(
-                f"{s.port} does not accept {s.describe().removeprefix(s.port + ' ')} "
-                f"({error.args[-1]})."
+                f"{s.port} does not accept {s.line} ({error.args[-1]})."
             ) from None
         self._port = port
         self._fd = port.fileno() if selectable else None

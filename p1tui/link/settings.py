@@ -17,10 +17,14 @@ class SerialSettings:
     """pyserial parity letter: N, E, O, M, S."""
     stopbits: float = 1
 
+    @property
+    def line(self) -> str:
+        """The settings as people write them: ``115200 8N1``, ``9600 7E1``, ``115200 8N1.5``."""
+        return f"{self.baudrate} {self.bytesize}{self.parity}{self.stopbits:g}"
+
     def describe(self) -> str:
         """``/dev/ttyUSB0 115200 8N1``."""
-        stop = int(self.stopbits) if self.stopbits == int(self.stopbits) else self.stopbits
-        return f"{self.port} {self.baudrate} {self.bytesize}{self.parity}{stop}"
+        return f"{self.port} {self.line}"
 
 
 PRESETS: dict[str, tuple[int, int, str, float]] = {

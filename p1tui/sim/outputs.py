@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import serial
 
 from ..link.serial_source import is_url, open_error
+from ..link.settings import SerialSettings
 
 LOOPBACK = "127.0.0.1"
 MAX_CLIENT_BACKLOG = 1 << 20
@@ -105,7 +106,7 @@ class SerialOutput:
             raise OutputError(str(open_error(port, error)).rstrip(".")) from None
         except ValueError as error:  # an unknown URL scheme or a setting pyserial refuses
             raise OutputError(f"cannot open {port}: {error}") from None
-        self._line = f"{baudrate} {bytesize}{parity}{int(stopbits)}"
+        self._settings = SerialSettings(port, *line)
 
     def write(self, data: bytes) -> None:
         try:
@@ -122,7 +123,7 @@ class SerialOutput:
             self._port.close()
 
     def describe(self) -> str:
-        return f"{self._name} {self._line}"
+        return self._settings.describe()
 
 
 class _Client:
