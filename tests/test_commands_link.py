@@ -160,6 +160,25 @@ def test_record_never_overwrites_a_recording(tmp_path, capsys):
     assert out.read_bytes() == b"precious"
 
 
+@pytest.mark.parametrize("command", ["record", "monitor"])
+@pytest.mark.parametrize("rate", ["0", "-9600", "fast"])
+def test_a_baud_rate_must_be_a_whole_number_above_0(command, rate, capsys, tmp_path):
+    out = tmp_path / "never.raw"
+    before = ["record", "--out", str(out)] if command == "record" else []
+    with pytest.raises(SystemExit) as exit_:
+        main([*before, "--port", "/dev/ttyUSB-nope", "--baudrate", rate])
+    assert exit_.value.code == 2
+    assert (
+        capsys.readouterr()
+        .err.splitlines()[-1]
+        .endswith(
+            f"error: argument --baudrate: {rate!r} is not a baud rate "
+            "(a whole number above 0, such as 115200 or 9600)"
+        )
+    )
+    assert not out.exists()
+
+
 # --- detect ---------------------------------------------------------------------------
 
 

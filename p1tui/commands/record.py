@@ -15,6 +15,7 @@ from ..link.masking import IdMasker
 from ..link.reader import Reader
 from ..link.settings import SerialSettings, SourceSettings
 from ..link.source import Source
+from .options import baudrate
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--port", required=True, metavar="PORT_OR_URL", help="device path or pyserial URL"
     )
-    parser.add_argument("--baudrate", type=int, default=115200, metavar="N")
+    parser.add_argument("--baudrate", type=baudrate, default=115200, metavar="N")
     parser.add_argument("--bytesize", type=int, default=8, choices=BYTESIZES)
     parser.add_argument("--parity", type=str.upper, default="N", choices=PARITIES)
     parser.add_argument("--stopbits", type=float, default=1, choices=STOPBITS)

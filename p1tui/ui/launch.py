@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from .. import config as config_file
+from ..commands.options import baudrate
 from ..link.settings import ReplaySettings, SerialSettings, SimulatorSettings, SourceSettings
 
 VARIANTS = ("nl5", "nl4", "nl2", "be")
@@ -42,7 +43,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     source.add_argument(
         "--demo", dest="app_demo", action="store_true", help="run the built-in meter (no hardware)"
     )
-    group.add_argument("--baudrate", dest="app_baudrate", type=int, metavar="N")
+    group.add_argument("--baudrate", dest="app_baudrate", type=baudrate, metavar="N")
     group.add_argument("--bytesize", dest="app_bytesize", type=int, choices=config_file.BYTESIZES)
     group.add_argument("--parity", dest="app_parity", type=str.upper, choices=config_file.PARITIES)
     group.add_argument("--stopbits", dest="app_stopbits", type=float, choices=config_file.STOPBITS)
@@ -82,8 +83,6 @@ def source_settings(
         raise LaunchError("--speed goes with --replay or --demo")
     if (args.app_demo or args.app_replay) and serial_given:
         raise LaunchError("serial settings go with --port, not with --replay or --demo")
-    if args.app_baudrate is not None and args.app_baudrate <= 0:
-        raise LaunchError("--baudrate must be a positive number")
     speed = 1.0 if args.app_speed is None else args.app_speed
     if args.app_demo:
         return SimulatorSettings(
