@@ -8,7 +8,32 @@ from ..format import duration
 from ..view import View
 
 
-class Panel(Static):
+class ViewText(Static):
+    """A Static showing markup built from a :class:`View`, repainted only when it changes.
+
+    Subclasses implement :meth:`markup`. A text with as many lines as the last one keeps
+    the widget's height, so it is repainted without a relayout (the cheaper path).
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__("", id=id, classes=classes)
+        self._shown: str | None = None
+
+    def show(self, view: View) -> None:
+        """Render the view's state."""
+        self.show_text(self.markup(view))
+
+    def show_text(self, text: str) -> None:
+        if text != self._shown:
+            relayout = self._shown is None or text.count("\n") != self._shown.count("\n")
+            self._shown = text
+            self.update(text, layout=relayout)
+
+    def markup(self, view: View) -> str:
+        raise NotImplementedError
+
+
+class Panel(ViewText):
     """A titled panel whose content is markup built from a :class:`View`.
 
     Subclasses implement :meth:`markup`. The panel is dimmed, and its title says how
@@ -18,9 +43,8 @@ class Panel(Static):
     TITLE = ""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("", id=id, classes="panel")
+        super().__init__(id=id, classes="panel")
         self.border_title = self.TITLE
-        self._shown: str | None = None
         self._subtitle = ""
 
     def show(self, view: View) -> None:
@@ -30,12 +54,4 @@ class Panel(Static):
         subtitle = f"data {duration(age)} old" if stale and age is not None else ""
         if subtitle != self._subtitle:
             self._subtitle = self.border_subtitle = subtitle
-        text = self.markup(view)
-        if text != self._shown:
-            # Same number of lines: same height, so no relayout is needed (cheaper repaint).
-            relayout = self._shown is None or text.count("\n") != self._shown.count("\n")
-            self._shown = text
-            self.update(text, layout=relayout)
-
-    def markup(self, view: View) -> str:
-        raise NotImplementedError
+        self.show_text(self.markup(view))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from textual.markup import escape
-from textual.widgets import Static
 
 from ...link.events import LinkState
 from ..format import duration, offset, variant_label
 from ..view import View
+from .panel import ViewText
 
 _STATES = {
     LinkState.CONNECTING: ("…", "CONNECTING", "$primary"),
@@ -18,7 +18,7 @@ _STATES = {
 }
 
 
-class StatusBar(Static):
+class StatusBar(ViewText):
     """Two or three lines at the top of every screen.
 
     The state is spelled out in words and marked with a symbol, so it reads the same
@@ -26,15 +26,7 @@ class StatusBar(Static):
     """
 
     def __init__(self) -> None:
-        super().__init__("", classes="status-bar")
-        self._shown: str | None = None
-
-    def show(self, view: View) -> None:
-        text = self.markup(view)
-        if text != self._shown:
-            relayout = self._shown is None or text.count("\n") != self._shown.count("\n")
-            self._shown = text
-            self.update(text, layout=relayout)
+        super().__init__(classes="status-bar")
 
     def markup(self, view: View) -> str:
         m, now = view.monitor, view.now
