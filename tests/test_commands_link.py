@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from process_helpers import Command
 from test_link_helpers import (
     NL5,
     NL22,
@@ -26,47 +24,6 @@ from p1tui.cli import main
 from p1tui.dsmr import CrcStatus, Framer, parse
 from p1tui.link.detect import detect
 from p1tui.link.ports import serial_ports
-
-
-class Command:
-    """``p1tui ...`` in a child process, its stderr collected line by line."""
-
-    def __init__(self, *args: str) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "p1tui", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.lines: list[str] = []
-        self._collector = threading.Thread(target=self._collect, daemon=True)
-        self._collector.start()
-
-    def _collect(self) -> None:
-        for line in self.process.stderr:
-            self.lines.append(line.rstrip("\n"))
-
-    def wait_line(self, text: str, count: int = 1, timeout: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout
-        while sum(text in line for line in self.lines) < count:
-            assert self.process.poll() is None or time.monotonic() < deadline, self.lines
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no {text!r} in {self.lines}")
-            time.sleep(0.02)
-
-    def interrupt(self) -> int:
-        """Ctrl+C, and the exit status."""
-        self.process.send_signal(signal.SIGINT)
-        return self.finish()
-
-    def finish(self) -> int:
-        try:
-            code = self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()  # a failed test must not leave a recorder running
-            raise
-        self._collector.join(5)
-        return code
 
 
 def wait_size(path: Path, size: int, timeout: float = 10.0) -> None:
@@ -87,12 +44,14 @@ def frames(raw: bytes):
 def test_record_saves_the_bytes_exactly_until_ctrl_c(tmp_path):
     out = tmp_path / "capture.raw"
     stream = b"\x00\xff" + b"".join(day_of_telegrams(3)) + b"/ISK5 a telegram cut short"
-    with serial_pty() as (master, path):
-        command = Command("record", "--port", path, "--out", str(out))
+    with (
+        serial_pty() as (master, path),
+        Command("record", "--port", path, "--out", str(out)) as command,
+    ):
         command.wait_line("waiting for the first telegram")
         write_all(master, stream, 100)
         wait_size(out, len(stream))
-        assert command.interrupt() == 0
+        assert command.stop() == 0
     assert out.read_bytes() == stream
     assert (
         command.lines[-1]
@@ -106,17 +65,18 @@ def test_record_goes_on_across_disconnects(tmp_path):
     t1, t2 = day_of_telegrams(2)
     server = MeterServer()
     try:
-        command = Command("record", "--port", server.url, "--out", str(out))
-        command.wait_line("waiting for the first telegram")
-        server.send(t1 + t2[:200])
-        wait_size(out, len(t1) + 200)
-        server.drop()
-        command.wait_line("disconnected:")
-        assert f"disconnected: {server.url} closed the connection, retrying in 1 s" in command.lines
-        command.wait_line("waiting for the first telegram", count=2)
-        server.send(t2)
-        wait_size(out, len(t1) + 200 + len(t2))
-        assert command.interrupt() == 0
+        with Command("record", "--port", server.url, "--out", str(out)) as command:
+            command.wait_line("waiting for the first telegram")
+            server.send(t1 + t2[:200])
+            wait_size(out, len(t1) + 200)
+            server.drop()
+            assert command.wait_line("disconnected:") == (
+                f"disconnected: {server.url} closed the connection, retrying in 1 s"
+            )
+            command.wait_line("waiting for the first telegram", count=2)
+            server.send(t2)
+            wait_size(out, len(t1) + 200 + len(t2))
+            assert command.stop() == 0
     finally:
         server.close()
     assert out.read_bytes() == t1 + t2[:200] + t2
@@ -126,13 +86,15 @@ def test_record_goes_on_across_disconnects(tmp_path):
 def test_record_with_masked_ids_keeps_telegrams_valid(tmp_path):
     out = tmp_path / "masked.raw"
     raw = telegram(NL5)
-    with serial_pty() as (master, path):
-        command = Command("record", "--port", path, "--out", str(out), "--mask-ids")
+    with (
+        serial_pty() as (master, path),
+        Command("record", "--port", path, "--out", str(out), "--mask-ids") as command,
+    ):
         command.wait_line("waiting for the first telegram")
         write_all(master, raw * 2)
         command.wait_line("receiving:")
         time.sleep(0.3)
-        assert command.interrupt() == 0
+        assert command.stop() == 0
     saved = out.read_bytes()
     assert len(frames(saved)) == 2
     for frame in frames(saved):
@@ -143,8 +105,8 @@ def test_record_with_masked_ids_keeps_telegrams_valid(tmp_path):
 
 def test_record_from_a_missing_port_is_one_clear_error(tmp_path):
     out = tmp_path / "capture.raw"
-    command = Command("record", "--port", "/dev/ttyUSB-nope", "--out", str(out))
-    assert command.finish() == 1
+    with Command("record", "--port", "/dev/ttyUSB-nope", "--out", str(out)) as command:
+        assert command.finish() == 1
     assert command.lines == [
         "p1tui record: no such device: /dev/ttyUSB-nope (not plugged in?).",
         "Run `p1tui ports` to list the serial ports on this computer.",

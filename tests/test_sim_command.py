@@ -13,6 +13,7 @@ import sys
 import time
 
 import pytest
+from process_helpers import Command
 from test_link_helpers import serial_pty
 
 from p1tui.dsmr import CrcStatus, Framer, Telegram, Variant, parse
@@ -21,19 +22,15 @@ from p1tui.sim.outputs import SerialOutput
 JUNE = "2026-06-21T12:00:00+02:00"
 
 
-def simulate(*args: str, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "p1tui", "simulate", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        **kwargs,
-    )
-
-
 def finished(*args: str, timeout: float = 30) -> tuple[int, bytes, str]:
-    process = simulate(*args)
-    out, err = process.communicate(timeout=timeout)
-    return process.returncode, out, err.decode()
+    """Run ``p1tui simulate`` to its end (killed after ``timeout``): status, stdout, stderr."""
+    done = subprocess.run(
+        [sys.executable, "-m", "p1tui", "simulate", *args],
+        capture_output=True,
+        check=False,
+        timeout=timeout,
+    )
+    return done.returncode, done.stdout, done.stderr.decode()
 
 
 def telegrams(data: bytes) -> list[Telegram]:
@@ -79,8 +76,8 @@ def test_file_output_holds_the_same_bytes(tmp_path):
     assert path.read_bytes() == finished("--count", "3", "--speed", "0", "--start", JUNE)[1]
 
 
-def serving_port(process: subprocess.Popen) -> int:
-    line = process.stderr.readline().decode()
+def serving_port(command: Command) -> int:
+    line = command.wait_line("serving on")
     match = re.search(r"serving on tcp://127\.0\.0\.1:(\d+)", line)
     assert match, line
     return int(match.group(1))
@@ -95,9 +92,10 @@ def receive_until_closed(sock: socket.socket, deadline: float) -> bytes:
 
 
 def test_tcp_serves_every_client_whole_telegrams():
-    process = simulate("--out", "tcp://127.0.0.1:0", "--count", "60", "--speed", "20")
-    try:
-        port = serving_port(process)
+    with Command(
+        "simulate", "--out", "tcp://127.0.0.1:0", "--count", "60", "--speed", "20"
+    ) as command:
+        port = serving_port(command)
         deadline = time.monotonic() + 20
         with socket.create_connection(("127.0.0.1", port)) as first:
             head = b""
@@ -106,57 +104,62 @@ def test_tcp_serves_every_client_whole_telegrams():
             with socket.create_connection(("127.0.0.1", port)) as second:
                 late = receive_until_closed(second, deadline)
             early = head + receive_until_closed(first, deadline)
-        assert process.wait(timeout=10) == 0
-    finally:
-        process.kill()
+        assert command.finish() == 0
     all_of_them, joined_later = telegrams(early), telegrams(late)
     assert len(all_of_them) == 60
     assert 0 < len(joined_later) < 60  # joined mid-stream, at a telegram boundary
     assert [t.timestamp for t in joined_later] == [
         t.timestamp for t in all_of_them[-len(joined_later) :]
     ]
-    assert "client 127.0.0.1:" in process.stderr.read().decode()
+    assert any("client 127.0.0.1:" in line for line in command.lines)
 
 
 def test_tcp_at_full_speed_waits_for_a_client_and_keeps_its_pace():
-    process = simulate("--out", "tcp://127.0.0.1:0", "--count", "3000", "--speed", "0")
-    try:
-        port = serving_port(process)
+    with Command(
+        "simulate", "--out", "tcp://127.0.0.1:0", "--count", "3000", "--speed", "0"
+    ) as command:
+        port = serving_port(command)
         with socket.create_connection(("127.0.0.1", port)) as client:
             data = receive_until_closed(client, time.monotonic() + 30)
-        assert process.wait(timeout=10) == 0
-    finally:
-        process.kill()
+        assert command.finish() == 0
     assert len(telegrams(data)) == 3000  # nothing generated before it came, nothing dropped
 
 
 def test_a_pseudo_terminal_receives_the_stream():
-    with serial_pty() as (master, path):
-        process = simulate("--out", path, "--count", "3", "--speed", "0", "--start", JUNE)
+    with (
+        serial_pty() as (master, path),
+        Command(
+            "simulate", "--out", path, "--count", "3", "--speed", "0", "--start", JUNE
+        ) as command,
+    ):
         data = bytearray()
         deadline = time.monotonic() + 20
         while data.count(b"!") < 3 and time.monotonic() < deadline:
             ready, _, _ = select.select([master], [], [], 0.5)
             if ready:
                 data += os.read(master, 65536)
-        assert process.wait(timeout=10) == 0
+        assert command.finish() == 0
     sent = telegrams(bytes(data))
     assert len(sent) == 3 and sent[0].variant is Variant.NL5
-    assert f"to {path} 115200 8N1" in process.stderr.read().decode()
+    assert f"to {path} 115200 8N1" in command.lines[-1]
 
 
 def test_nl2_on_a_port_uses_9600_7e1():
-    with serial_pty() as (master, path):
-        process = simulate("--out", path, "--count", "1", "--speed", "0", "--variant", "nl2")
+    with (
+        serial_pty() as (master, path),
+        Command(
+            "simulate", "--out", path, "--count", "1", "--speed", "0", "--variant", "nl2"
+        ) as command,
+    ):
         data = bytearray()
         deadline = time.monotonic() + 20
         while not data.endswith(b"\r\n!\r\n") and time.monotonic() < deadline:
             ready, _, _ = select.select([master], [], [], 0.5)
             if ready:
                 data += os.read(master, 65536)
-        assert process.wait(timeout=10) == 0
+        assert command.finish() == 0
     assert telegrams(bytes(data))[0].variant is Variant.NL2
-    assert f"to {path} 9600 7E1" in process.stderr.read().decode()
+    assert f"to {path} 9600 7E1" in command.lines[-1]
 
 
 def test_a_port_at_one_and_a_half_stop_bits_is_named_as_such():
@@ -169,23 +172,19 @@ def test_a_port_at_one_and_a_half_stop_bits_is_named_as_such():
 
 
 def test_a_closed_pipe_ends_quietly():
-    process = simulate("--speed", "0")
-    assert process.stdout.read(3000)
-    process.stdout.close()
-    assert process.wait(timeout=10) == 0
-    assert process.stderr.read() == b""
+    with Command("simulate", "--speed", "0") as command:
+        assert command.stdout.read(3000)
+        command.stdout.close()
+        assert command.finish() == 0
+    assert command.lines == []
 
 
 def test_ctrl_c_ends_cleanly_with_a_summary():
-    process = simulate("--start", JUNE)  # real pace, endless
-    assert process.stdout.read1(65536).startswith(b"/ISK5")
-    process.send_signal(signal.SIGINT)
-    try:
-        assert process.wait(timeout=10) == 0
-    finally:
-        process.kill()  # no-op once it ended; a failed test must not leave it running
-    err = process.stderr.read().decode()
-    assert err.startswith("p1tui simulate: ") and "Traceback" not in err
+    with Command("simulate", "--start", JUNE) as command:  # real pace, endless
+        assert command.stdout.read1(65536).startswith(b"/ISK5")
+        assert command.stop(signal.SIGINT) == 0
+    assert len(command.lines) == 1
+    assert command.lines[0].startswith("p1tui simulate: ")
 
 
 @pytest.mark.parametrize(
