@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -21,6 +22,7 @@ from test_link_helpers import (
 )
 
 from p1tui.cli import main
+from p1tui.commands.termination import sigterm_as_ctrl_c
 from p1tui.dsmr import CrcStatus, Framer, parse
 from p1tui.link.detect import detect
 from p1tui.link.ports import serial_ports
@@ -76,31 +78,61 @@ def test_record_goes_on_across_disconnects(tmp_path):
             command.wait_line("waiting for the first telegram", count=2)
             server.send(t2)
             wait_size(out, len(t1) + 200 + len(t2))
-            assert command.stop() == 0
+            assert command.stop(signal.SIGTERM) == 0  # `kill`
     finally:
         server.close()
     assert out.read_bytes() == t1 + t2[:200] + t2
+    assert command.lines[-1].startswith(f"recorded {len(t1) + 200 + len(t2)} bytes (2 telegrams")
     assert [f.crc_status for f in frames(out.read_bytes())] == [CrcStatus.OK, CrcStatus.OK]
 
 
-def test_record_with_masked_ids_keeps_telegrams_valid(tmp_path):
+def test_record_started_in_the_background_by_a_script_ends_cleanly_on_kill(tmp_path):
+    # `p1tui record ... &` in a script: SIGINT is ignored, `kill` (SIGTERM) must end it well
     out = tmp_path / "masked.raw"
     raw = telegram(NL5)
     with (
         serial_pty() as (master, path),
-        Command("record", "--port", path, "--out", str(out), "--mask-ids") as command,
+        Command(
+            "record", "--port", path, "--out", str(out), "--mask-ids", background=True
+        ) as command,
     ):
         command.wait_line("waiting for the first telegram")
         write_all(master, raw * 2)
         command.wait_line("receiving:")
         time.sleep(0.3)
-        assert command.stop() == 0
+        assert command.stop(signal.SIGTERM) == 0
+    assert command.lines[-1] == (
+        f"recorded {2 * len(raw)} bytes (2 telegrams, 0 with a failed CRC) to {out}"
+    )
     saved = out.read_bytes()
     assert len(frames(saved)) == 2
     for frame in frames(saved):
         assert frame.crc_status is CrcStatus.OK
         assert set(parse(frame).equipment_id) == {"X"}
     assert parse(frames(raw)[0]).equipment_id not in saved.decode("latin-1")
+
+
+def test_sigterm_is_ctrl_c_only_within_the_block_and_only_in_the_main_thread():
+    def before(_signum, _frame):
+        raise AssertionError("the previous handler ran")
+
+    previous = signal.signal(signal.SIGTERM, before)
+    try:
+        with pytest.raises(KeyboardInterrupt), sigterm_as_ctrl_c():
+            signal.raise_signal(signal.SIGTERM)
+        assert signal.getsignal(signal.SIGTERM) is before
+        elsewhere = []
+
+        def in_a_thread() -> None:
+            with sigterm_as_ctrl_c():
+                elsewhere.append(signal.getsignal(signal.SIGTERM))
+
+        thread = threading.Thread(target=in_a_thread)
+        thread.start()
+        thread.join()
+        assert elsewhere == [before]
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def test_record_from_a_missing_port_is_one_clear_error(tmp_path):

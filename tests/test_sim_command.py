@@ -179,12 +179,23 @@ def test_a_closed_pipe_ends_quietly():
     assert command.lines == []
 
 
-def test_ctrl_c_ends_cleanly_with_a_summary():
-    with Command("simulate", "--start", JUNE) as command:  # real pace, endless
-        assert command.stdout.read1(65536).startswith(b"/ISK5")
-        assert command.stop(signal.SIGINT) == 0
+@pytest.mark.parametrize(
+    ("signum", "background"),
+    [(signal.SIGINT, False), (signal.SIGTERM, False), (signal.SIGTERM, True)],
+    ids=["ctrl+c", "kill", "kill a background job"],  # started by a script: SIGINT ignored
+)
+def test_ctrl_c_or_kill_ends_cleanly_with_a_summary_and_every_byte_written(signum, background):
+    with Command("simulate", "--start", JUNE, background=background) as command:  # endless
+        data = command.stdout.read1(65536)
+        assert data.startswith(b"/ISK5")
+        assert command.stop(signum) == 0
+        data += command.stdout.read()
     assert len(command.lines) == 1
-    assert command.lines[0].startswith("p1tui simulate: ")
+    sent = len(telegrams(data))
+    assert command.lines[0].startswith(
+        f"p1tui simulate: {sent} telegram{'s' if sent != 1 else ''} from the nl5 meter "
+        "to standard output, meter time 2026-06-21T12:00:00+02:00 to "
+    )
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from ..link.reader import Reader
 from ..link.settings import SerialSettings, SourceSettings
 from ..link.source import Source
 from .options import baudrate
+from .termination import sigterm_as_ctrl_c
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,8 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="save the raw byte stream of a P1 port to a file (for bug reports and replay)",
         description=(
             "Save the bytes a P1 port delivers exactly as received, junk and broken "
-            "telegrams included, until ctrl+c. A dropped link is reopened and recording "
-            "goes on. Play the file back with `p1tui --replay FILE` or decode it with "
+            "telegrams included, until ctrl+c or `kill`. A dropped link is reopened and "
+            "recording goes on. Play the file back with `p1tui --replay FILE` or decode it with "
             "`p1tui decode FILE`."
         ),
     )
@@ -141,7 +142,7 @@ class Progress:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Record until ctrl+c; exit 1 when the port cannot be opened at all."""
+    """Record until ctrl+c or SIGTERM; exit 1 when the port cannot be opened at all."""
     settings = SerialSettings(args.port, args.baudrate, args.bytesize, args.parity, args.stopbits)
     try:
         file = args.out.open("xb")
@@ -160,8 +161,9 @@ def run(args: argparse.Namespace) -> int:
     reader = Reader(settings, progress, source_factory=recording_source)
     reader.start()
     try:
-        while not progress.done.wait(0.5):
-            pass
+        with sigterm_as_ctrl_c():
+            while not progress.done.wait(0.5):
+                pass
     except KeyboardInterrupt:
         pass
     finally:

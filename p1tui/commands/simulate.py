@@ -13,12 +13,14 @@ from ..sim.outputs import Output, OutputError, TcpServerOutput, open_output
 from ..sim.pacing import Pacer
 from ..sim.simulator import Simulator
 from ..sim.variants import VARIANTS
+from .termination import sigterm_as_ctrl_c
 
 DESCRIPTION = """\
 Run the built-in meter (a simulated household with solar panels, gas heating and
 a water meter) and write its raw P1 stream: to standard output, a file, a serial
 port or pseudo-terminal (115200 8N1, or 9600 7E1 for nl2), or to every client of
-a TCP server (the meter starts when the first client connects). Ctrl+C stops it.
+a TCP server (the meter starts when the first client connects). Ctrl+C or
+`kill` stops it.
 """
 EXAMPLES = """\
 examples:
@@ -128,7 +130,7 @@ def stream(pacer: Pacer, output: Output, count: int | None, progress: Progress) 
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the meter until ``--count`` telegrams are written or ctrl+c."""
+    """Run the meter until ``--count`` telegrams are written, ctrl+c or SIGTERM."""
     try:
         start = None if args.start is None else parse_iso(args.start)
     except ValueError as error:
@@ -142,10 +144,14 @@ def run(args: argparse.Namespace) -> int:
     status = 0
     progress = Progress()
     try:
-        if isinstance(output, TcpServerOutput):
-            print(f"p1tui simulate: serving on {output.url}; waiting for a client", file=sys.stderr)
-            output.wait_for_client()
-        stream(Pacer(simulator, args.speed), output, args.count, progress)
+        with sigterm_as_ctrl_c():
+            if isinstance(output, TcpServerOutput):
+                print(
+                    f"p1tui simulate: serving on {output.url}; waiting for a client",
+                    file=sys.stderr,
+                )
+                output.wait_for_client()
+            stream(Pacer(simulator, args.speed), output, args.count, progress)
     except KeyboardInterrupt:
         pass  # the usual way to end an endless stream
     except BrokenPipeError:
