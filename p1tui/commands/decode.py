@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Iterator
@@ -107,6 +108,28 @@ def _decode_one(name: str, framer: Framer, include_invalid: bool) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Decode every input; 0 when all were read, 2 when one could not be."""
+    with _rare_gc_passes():
+        return _decode_all(args)
+
+
+@contextmanager
+def _rare_gc_passes() -> Iterator[None]:
+    """Let the cyclic garbage collector run rarely while decoding.
+
+    Every telegram makes dozens of short-lived containers and no reference cycles, so
+    the collector's frequent passes only cost time (about 4% of a large decode).
+    """
+    threshold = gc.get_threshold()
+    gc.freeze()  # what start-up made is never garbage: keep it out of every pass
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
+def _decode_all(args: argparse.Namespace) -> int:
     status = 0
     stats: list[FramerStats] = []
     try:
