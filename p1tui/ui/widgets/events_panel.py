@@ -10,20 +10,17 @@ from textual.markup import escape
 from ...dsmr import PeakDemand, PowerFailure, Telegram
 from ..format import duration, number
 from ..view import View
-from .panel import Panel
+from .panel import TelegramPanel
 
 DAY = timedelta(days=1)
 
 
-class EventsPanel(Panel):
+class EventsPanel(TelegramPanel):
     """Everything the meter reports that is not a counter or a live value."""
 
     TITLE = "Events"
 
-    def markup(self, view: View) -> str:
-        t = view.monitor.telegram
-        if t is None:
-            return "waiting for a telegram…"
+    def telegram_markup(self, t: Telegram, view: View) -> str:
         lines = _failures(t) + _quality(t) + _message(t)
         if t.peak_demand is not None:
             lines += _peaks(t.peak_demand)

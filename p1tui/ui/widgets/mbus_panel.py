@@ -6,11 +6,11 @@ from datetime import datetime
 
 from textual.markup import escape
 
-from ...dsmr import MBusDevice
+from ...dsmr import MBusDevice, Telegram
 from ...history import Flow
 from ..format import duration, number, short_time
 from ..view import View
-from .panel import Panel
+from .panel import TelegramPanel
 
 VALVES = {0: "closed", 1: "open", 2: "ready to reopen"}
 """Valve / switch position (0-n:24.4.0)."""
@@ -20,15 +20,12 @@ ID_WIDTH = 50
 """From this content width on, the meter's equipment ID is shown too."""
 
 
-class MBusPanel(Panel):
+class MBusPanel(TelegramPanel):
     """Reading, capture time and age, valve, and the flow derived from the last readings."""
 
     TITLE = "Gas, water, heat (M-Bus)"
 
-    def markup(self, view: View) -> str:
-        t = view.monitor.telegram
-        if t is None:
-            return "waiting for a telegram…"
+    def telegram_markup(self, t: Telegram, view: View) -> str:
         if not t.mbus:
             return "no M-Bus meter on this electricity meter"
         width = self.content_size.width

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
+from ...dsmr import Telegram
 from ..format import duration
 from ..view import View
 
@@ -55,3 +56,16 @@ class Panel(ViewText):
         if subtitle != self._subtitle:
             self._subtitle = self.border_subtitle = subtitle
         self.show_text(self.markup(view))
+
+
+class TelegramPanel(Panel):
+    """A panel drawn from the latest telegram; it says so while none has arrived."""
+
+    def markup(self, view: View) -> str:
+        telegram = view.monitor.telegram
+        if telegram is None:
+            return "waiting for a telegram…"
+        return self.telegram_markup(telegram, view)
+
+    def telegram_markup(self, t: Telegram, view: View) -> str:
+        raise NotImplementedError

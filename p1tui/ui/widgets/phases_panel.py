@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from ...dsmr import Telegram
 from ..format import watts
 from ..view import View
-from .panel import Panel
+from .panel import TelegramPanel
 
 
-class PhasesPanel(Panel):
+class PhasesPanel(TelegramPanel):
     """One row per phase present (L1 only on a single-phase meter)."""
 
     TITLE = "Phases"
 
-    def markup(self, view: View) -> str:
-        t = view.monitor.telegram
-        if t is None:
-            return "waiting for a telegram…"
+    def telegram_markup(self, t: Telegram, view: View) -> str:
         if not t.phases:
             return "this meter reports no per-phase values"
         rows = [f"[b]{'':3}{'V':>7}{'A':>6}{'import W':>10}{'export W':>10}[/]"]

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
+from ...dsmr import Telegram
 from ..format import number, tariff_names
 from ..view import View
-from .panel import Panel
+from .panel import TelegramPanel
 
 
-class TariffPanel(Panel):
+class TariffPanel(TelegramPanel):
     """Registers 1.8.x / 2.8.x in kWh, named for the meter's country."""
 
     TITLE = "Energy counters (kWh)"
 
-    def markup(self, view: View) -> str:
-        t = view.monitor.telegram
-        if t is None:
-            return "waiting for a telegram…"
+    def telegram_markup(self, t: Telegram, view: View) -> str:
         names = tariff_names(t.variant)
         imp, exp = t.energy_import_kwh, t.energy_export_kwh
         if imp.total is None and exp.total is None:
