@@ -43,6 +43,11 @@ class CrcStatus(str, Enum):
     UNCHECKED = "unchecked"
     """The telegram carries no CRC (DSMR 2.2/3.0) and was accepted on its form."""
 
+    @property
+    def verdict(self) -> bool | None:
+        """True or False for a checked telegram, None when it carries no CRC."""
+        return None if self is CrcStatus.UNCHECKED else self is CrcStatus.OK
+
 
 class Frame(NamedTuple):
     """One telegram as it was sent, from ``/`` to the last CRC digit.
@@ -68,9 +73,7 @@ class Frame(NamedTuple):
     @property
     def crc_ok(self) -> bool | None:
         """True or False for a checked telegram, None when it carries no CRC."""
-        if self.crc_status is CrcStatus.UNCHECKED:
-            return None
-        return self.crc_status is CrcStatus.OK
+        return self.crc_status.verdict
 
 
 @dataclass(slots=True)

@@ -143,9 +143,7 @@ class Telegram:
     @property
     def crc_ok(self) -> bool | None:
         """True or False for a checked telegram, None when it carries no CRC."""
-        if self.crc_status is CrcStatus.UNCHECKED:
-            return None
-        return self.crc_status is CrcStatus.OK
+        return self.crc_status.verdict
 
     @property
     def objects(self) -> tuple[DataObject, ...]:
