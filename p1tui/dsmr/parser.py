@@ -33,13 +33,12 @@ from .obis import MBUS_CHANNELS, MEDIA, MEDIUM_UNITS
 
 def parse(frame: Frame) -> Telegram:
     """Parse a frame from the :class:`~p1tui.dsmr.framer.Framer` (valid or not)."""
+    crc = (frame.crc_status, frame.crc_received, frame.crc_computed)
     known = _read_known_lines(frame.raw.decode("latin-1"))
-    if known is None:
-        header, lines = split_lines(frame.raw)
-        found = _meanings(lines)
-    else:
-        header, lines, found = known
-    return _build(header, lines, found, (frame.crc_status, frame.crc_received, frame.crc_computed))
+    if known is None:  # continuation lines, double brackets...: the general path
+        return interpret(*split_lines(frame.raw), *crc)
+    header, lines, found = known
+    return _build(header, lines, found, crc)
 
 
 def parse_bytes(data: bytes, *, allow_invalid: bool = False) -> Telegram:
