@@ -71,9 +71,9 @@ import textual
 from test_link_helpers import serial_pty
 from ui_child import meter_stamp
 
-from p1tui.history import MAX_BUCKETS, RAW_LOG_SIZE
 from p1tui.link.settings import SimulatorSettings
 from p1tui.sim.simulator import iter_telegrams
+from p1tui.ui.live import MAX_BUCKETS, RAW_LOG_SIZE
 
 CHILD = Path(__file__).resolve().with_name("ui_child.py")
 LINE_RATE = 11_520

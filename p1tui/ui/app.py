@@ -13,11 +13,11 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from .. import config as config_file
-from ..history import Monitor
 from ..link.events import LinkEvent, StatsUpdated
 from ..link.settings import SerialSettings, SourceSettings
 from ..link.source import LinkError
 from .feed import LinkFeed
+from .live import Monitor
 from .messages import ApplySettings, DetectionDone, LinkActivity, SaveSettings
 from .screens.base import MonitorScreen
 from .screens.dashboard import DashboardScreen

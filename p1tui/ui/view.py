@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..history import Monitor
+from .live import Monitor
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ import pytest
 TEXTUAL_FREE = [
     "p1tui.cli",
     "p1tui.config",
-    "p1tui.history",
+    "p1tui.ui.live",
     "p1tui.ui.format",
     "p1tui.ui.launch",
 ]

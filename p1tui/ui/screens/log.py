@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer
 
-from ...history import RawEntry
+from ..live import RawEntry
 from ..view import View
 from ..widgets.raw_view import RawView
 from ..widgets.status_bar import StatusBar

@@ -7,8 +7,8 @@ from datetime import datetime
 from textual.markup import escape
 
 from ...dsmr import MBusDevice, Telegram
-from ...history import Flow
 from ..format import duration, number, short_time
+from ..live import Flow
 from ..view import View
 from .panel import TelegramPanel
 

@@ -9,7 +9,7 @@ from textual.markup import escape
 from textual.widgets import Static
 
 from ...dsmr import CrcStatus, lookup
-from ...history import RawEntry
+from ..live import RawEntry
 
 _OBIS = re.compile(r"^\s*(\d+-\d+:\d+\.\d+\.\d+)(?:[.*]255)?\s*\(")
 UNKNOWN_MARK = "?"

@@ -7,7 +7,7 @@ from datetime import datetime
 from textual.widgets import DataTable
 
 from ...dsmr import CrcStatus
-from ...history import RawEntry
+from ..live import RawEntry
 
 SHORT_VERDICT = {CrcStatus.OK: "ok", CrcStatus.FAILED: "FAILED", CrcStatus.UNCHECKED: "no CRC"}
 

@@ -1,4 +1,4 @@
-"""What the monitor needs to remember between telegrams, in bounded memory.
+"""The monitor's live state: what it remembers between telegrams, in bounded memory.
 
 The reader reports events one at a time; the dashboard wants "now" plus a little past:
 a power curve for the sparkline, the flow of gas or water between two readings, the age
@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .dsmr import CrcStatus, Frame, MBusDevice, Telegram
-from .link.events import (
+from ..dsmr import CrcStatus, Frame, MBusDevice, Telegram
+from ..link.events import (
     Diagnosis,
     LinkEvent,
     LinkState,
@@ -37,7 +37,7 @@ MIN_STALE_SECONDS = 5.0
 """...and never sooner than this, so that a 1 s meter's jitter does not flicker."""
 
 
-class PowerHistory:
+class PowerCurve:
     """Net power (import minus export, in watts) averaged into fixed time buckets.
 
     Buckets are :data:`BUCKET_SECONDS` wide whatever the meter's period, so a 1 s and a
@@ -162,7 +162,7 @@ class Monitor:
         self.stats = LinkStats()
         self.diagnosis: Diagnosis | None = None
         self.crc_failures = 0
-        self.power = PowerHistory()
+        self.power = PowerCurve()
         self.flows = FlowTracker()
         self.raw: deque[RawEntry] = deque(maxlen=raw_log_size)
         self.raw_count = 0

@@ -6,14 +6,14 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from p1tui.dsmr import MBusDevice
-from p1tui.history import Flow, FlowTracker, Monitor, PowerHistory
 from p1tui.link.events import LinkState, LinkStats, StateChanged, StatsUpdated
+from p1tui.ui.live import Flow, FlowTracker, Monitor, PowerCurve
 
 T0 = 1_764_072_000.0
 
 
 def test_one_second_and_ten_second_meters_draw_the_same_time_scale():
-    fast, slow = PowerHistory(), PowerHistory()
+    fast, slow = PowerCurve(), PowerCurve()
     for s in range(61):
         fast.add(T0 + s, 100.0 * (s // 10))
     for s in range(0, 61, 10):
@@ -24,7 +24,7 @@ def test_one_second_and_ten_second_meters_draw_the_same_time_scale():
 
 
 def test_a_bucket_is_the_mean_and_history_is_bounded():
-    history = PowerHistory(bucket_seconds=10, max_buckets=3)
+    history = PowerCurve(bucket_seconds=10, max_buckets=3)
     for s in range(100):
         history.add(T0 + s, float(s))
     assert history.series(100) == (64.5, 74.5, 84.5)  # the last three complete buckets
