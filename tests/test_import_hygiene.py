@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-HEADLESS_PACKAGES = ("p1tui.dsmr", "p1tui.link", "p1tui.sim")
+HEADLESS_PACKAGES = ("p1tui.dsmr", "p1tui.link", "p1tui.sim", "p1tui.mqtt")
 HEADLESS_MODULES = ("p1tui.commands.decode",)
 
 _PROBE = """
