@@ -213,19 +213,25 @@ class MqttPublisher:
             self._rediscover.clear()
             self._sent.clear()
             self._discovered.clear()
+            self._discovery_for = None
             self._publish(topics.availability, _ONLINE if self._available else _OFFLINE)
         every = self.settings.publish_every
         due = self._last_publish is None or now >= self._last_publish + every
         if not (fresh or (self._pending and due)):
             return
-        self._publish_discovery(telegram, topics)
+        taken = self._publish_discovery(telegram, topics)
         for topic, payload in state_messages(telegram, frame, topics).items():
-            if self._sent.get(topic) != payload and self._publish(topic, payload):
-                self._sent[topic] = payload
-        self._pending = False
+            if self._sent.get(topic) != payload:
+                if self._publish(topic, payload):
+                    self._sent[topic] = payload
+                else:
+                    taken = False
+        # What a full queue refused is tried again at the next turn, new telegram or not.
+        self._pending = not taken
         self._last_publish = now
 
-    def _publish_discovery(self, telegram: Telegram, topics: MeterTopics) -> None:
+    def _publish_discovery(self, telegram: Telegram, topics: MeterTopics) -> bool:
+        """Send the configs that changed; False when some were not taken."""
         # The configs change only with the set of readings or the meter's identity.
         shape = (
             telegram.header,
@@ -236,12 +242,17 @@ class MqttPublisher:
             tuple(telegram.phases),
             tuple(obis for obis, _ in telegram.lines),
         )
-        if shape == self._discovery_for and self._discovered:
-            return
-        self._discovery_for = shape
+        if shape == self._discovery_for:
+            return True
+        taken = True
         for topic, config in discovery_messages(telegram, topics, self.settings.meter_name).items():
-            if self._discovered.get(topic) != config and self._publish(topic, config):
-                self._discovered[topic] = config
+            if self._discovered.get(topic) != config:
+                if self._publish(topic, config):
+                    self._discovered[topic] = config
+                else:
+                    taken = False
+        self._discovery_for = shape if taken else None
+        return taken
 
     def _publish(self, topic: str, payload: str) -> bool:
         """Hand one retained message to paho; False when it was not taken."""
@@ -290,6 +301,7 @@ class MqttPublisher:
         self._client, self._topics = client, topics
         self._sent.clear()
         self._discovered.clear()
+        self._discovery_for = None
         log.info("publishing the meter to MQTT broker %s under %s/", s.broker, topics.base)
         client.connect_async(s.host, s.port, keepalive=30)
         client.loop_start()
