@@ -8,11 +8,12 @@ link's fan-out.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
-from .publisher import EventSource, Inbox, MqttPublisher
+from .publisher import LOG, EventSource, Inbox, MqttPublisher
 from .readings import MeterTopics, discovery_messages, readings, state_messages
 from .settings import MqttConfigError, MqttSettings, from_section, parse_url
 
@@ -32,15 +33,18 @@ def start_mqtt(
     *,
     url: str | None = None,
     base_dir: Path | None = None,
+    log: logging.Logger | None = None,
 ) -> MqttPublisher:
     """A running publisher fed by its own subscription to ``fanout``.
 
     ``section`` is the config's ``[mqtt]`` table and ``url`` the ``--mqtt`` option, which
     wins over its ``url``. Raises :class:`MqttConfigError` (a one-line message for the
-    user) when the settings cannot be used.
+    user) when the settings cannot be used. ``log`` is where it reports (the collector's
+    log; default the ``p1tui.mqtt`` logger).
     """
     settings = from_section(section, url=url, base_dir=base_dir)
-    publisher = MqttPublisher(settings, fanout.subscribe("mqtt", maxsize=QUEUE_SIZE))
+    subscription = fanout.subscribe("mqtt", maxsize=QUEUE_SIZE)
+    publisher = MqttPublisher(settings, subscription, log=log or LOG)
     publisher.start()
     return publisher
 

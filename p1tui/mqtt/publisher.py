@@ -31,7 +31,8 @@ from ..link.events import LinkEvent, LinkState, StateChanged, TelegramReceived
 from .readings import MeterTopics, discovery_messages, meter_level, state_messages
 from .settings import MqttConfigError, MqttSettings
 
-log = logging.getLogger("p1tui.mqtt")
+LOG = logging.getLogger("p1tui.mqtt")
+"""Where the publisher logs unless given a logger (the collector gives its own)."""
 
 POLL = 0.5
 """Seconds between looks at what paho's thread flagged (a connection, Home Assistant's birth)."""
@@ -61,9 +62,12 @@ class Inbox:
         self._ready = threading.Condition()
         self.dropped = 0
         """Events lost because the publisher fell behind."""
+        self.closed = False
 
     def put(self, event: LinkEvent) -> None:
         with self._ready:
+            if self.closed:
+                return
             if len(self._events) == self._events.maxlen:
                 self.dropped += 1
             self._events.append(event)
@@ -77,6 +81,7 @@ class Inbox:
 
     def close(self) -> None:
         with self._ready:
+            self.closed = True
             self._events.clear()
             self._ready.notify_all()
 
@@ -95,8 +100,10 @@ class MqttPublisher:
         *,
         maxsize: int = 64,
         reconnect_max_delay: int = 30,
+        log: logging.Logger = LOG,
     ) -> None:
         self.settings = settings
+        self.log = log
         self._inbox = Inbox(maxsize) if source is None else None
         self._source: EventSource = source if source is not None else self._inbox  # type: ignore[assignment]
         self._max_delay = reconnect_max_delay
@@ -161,12 +168,14 @@ class MqttPublisher:
                 event = self._source.get(self._wait(time.monotonic()))
                 if event is not None:
                     self._handle(event)
+                elif getattr(self._source, "closed", False):
+                    break  # the link's fan-out went away
                 self._service(time.monotonic())
         except MqttConfigError as error:
-            log.error("MQTT publishing stopped: %s", error)
+            self.log.error("MQTT publishing stopped: %s", error)
         except Exception as error:  # a bug here must not go unnoticed, nor end the collector
-            log.error("MQTT publishing stopped after an internal error: %s", error)
-            log.debug("MQTT publisher error", exc_info=True)
+            self.log.error("MQTT publishing stopped after an internal error: %s", error)
+            self.log.debug("MQTT publisher error", exc_info=True)
         finally:
             self._close_client()
 
@@ -265,7 +274,7 @@ class MqttPublisher:
             return True
         if info.rc == MQTTErrorCode.MQTT_ERR_QUEUE_SIZE:
             if not self.dropped_messages:
-                log.warning(
+                self.log.warning(
                     "the MQTT broker %s does not keep up: dropping messages (it gets the "
                     "latest values when it catches up)",
                     self.settings.broker,
@@ -302,7 +311,7 @@ class MqttPublisher:
         self._sent.clear()
         self._discovered.clear()
         self._discovery_for = None
-        log.info("publishing the meter to MQTT broker %s under %s/", s.broker, topics.base)
+        self.log.info("publishing the meter to MQTT broker %s under %s/", s.broker, topics.base)
         client.connect_async(s.host, s.port, keepalive=30)
         client.loop_start()
 
@@ -336,7 +345,7 @@ class MqttPublisher:
         self._connected = True
         self._refused = None
         self._unreachable_logged = False
-        log.info("connected to MQTT broker %s", self.settings.broker)
+        self.log.info("connected to MQTT broker %s", self.settings.broker)
         client.subscribe(f"{self.settings.discovery_prefix}/status", qos=1)
         self._resync.set()
 
@@ -358,12 +367,12 @@ class MqttPublisher:
             text = f"the MQTT broker {s.broker} refused the connection: {reason}"
         if text != self._refused:  # once per cause, not at every retry
             self._refused = text
-            log.error("%s; retrying", text)
+            self.log.error("%s; retrying", text)
 
     def _on_connect_fail(self, _client: mqtt.Client, _userdata: object) -> None:
         if not self._unreachable_logged:
             self._unreachable_logged = True
-            log.warning(
+            self.log.warning(
                 "cannot reach the MQTT broker %s; retrying (at least every %d s)",
                 self.settings.broker,
                 self._max_delay,
@@ -379,7 +388,7 @@ class MqttPublisher:
     ) -> None:
         was_connected, self._connected = self._connected, False
         if was_connected and not self._stopping.is_set():
-            log.warning(
+            self.log.warning(
                 "lost the connection to MQTT broker %s (%s); reconnecting",
                 self.settings.broker,
                 reason,

@@ -18,21 +18,6 @@ DEFAULT_TLS_PORT = 8883
 DEFAULT_TOPIC_PREFIX = "p1tui"
 DEFAULT_DISCOVERY_PREFIX = "homeassistant"
 
-KNOWN_KEYS = frozenset(
-    {
-        "url",
-        "username",
-        "password",
-        "password_file",
-        "ca_file",
-        "topic_prefix",
-        "discovery_prefix",
-        "meter_name",
-        "publish_every",
-    }
-)
-"""The keys of the ``[mqtt]`` section (config.py warns about any other)."""
-
 _TOPIC_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
 
