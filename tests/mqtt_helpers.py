@@ -92,7 +92,9 @@ def wait_until(condition: Callable[[], object], timeout: float = 30.0, what: str
 class Broker:
     """``mosquitto -c CONF`` listening on 127.0.0.1 only; stop and start it again at will."""
 
-    def __init__(self, directory: Path, *, users: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, directory: Path, *, users: dict[str, str] | None = None, tls: bool = False
+    ) -> None:
         assert MOSQUITTO is not None
         self.port = free_port()
         self.directory = directory
@@ -112,6 +114,11 @@ class Broker:
             lines += ["allow_anonymous false", f"password_file {passwords}"]
         else:
             lines.append("allow_anonymous true")
+        if tls:
+            ca, certificate, key = certificates(directory)
+            self.ca = ca
+            lines += [f"cafile {ca}", f"certfile {certificate}", f"keyfile {key}"]
+        self.tls = tls
         self.conf = directory / "mosquitto.conf"
         self.conf.write_text("\n".join(lines) + "\n")
         self.log = directory / "mosquitto.log"
@@ -119,7 +126,7 @@ class Broker:
 
     @property
     def url(self) -> str:
-        return f"mqtt://127.0.0.1:{self.port}"
+        return f"{'mqtts' if self.tls else 'mqtt'}://127.0.0.1:{self.port}"
 
     def start(self) -> None:
         with self.log.open("ab") as log:
@@ -145,15 +152,71 @@ class Broker:
         self.process = None
 
 
+def certificates(directory: Path) -> tuple[Path, Path, Path]:
+    """A throw-away CA and a certificate it signed for 127.0.0.1, made with openssl."""
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=directory)
+
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=p1tui test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+    )
+    openssl(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    )
+    (directory / "san.ext").write_text("subjectAltName = IP:127.0.0.1\n")
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+        "-out",
+        "server.pem",
+    )
+    return directory / "ca.pem", directory / "server.pem", directory / "server.key"
+
+
 class Watcher:
     """A paho subscriber to ``#`` that keeps every message; it reconnects with the broker."""
 
-    def __init__(self, port: int, topic: str = "#") -> None:
+    def __init__(self, port: int, topic: str = "#", ca: Path | None = None) -> None:
         self.messages: list[tuple[str, str, bool]] = []
         self._lock = threading.Lock()
         self._topic = topic
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"watcher-{port}")
         self.client.reconnect_delay_set(1, 1)
+        if ca is not None:
+            self.client.tls_set(ca_certs=str(ca))
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         self.subscribed = threading.Event()

@@ -333,3 +333,34 @@ def test_a_wrong_password_is_named_in_the_log_without_printing_it(
         broker.stop()
     assert "wrong-staple-9" not in caplog.text
     assert "right-horse-battery" not in caplog.text
+
+
+def test_mqtts_with_the_configured_ca_and_a_clear_word_without_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="p1tui.mqtt")
+    broker = Broker(tmp_path, tls=True)
+    broker.start()
+    raw = telegram_bytes(NL)
+    topics = topics_of(raw)
+    untrusting = MqttPublisher(from_section({"url": broker.url}), reconnect_max_delay=1)
+    untrusting.start()
+    untrusting.put(received(raw))
+    try:
+        wait_until(lambda: "certificate is not trusted" in caplog.text, 30, "the TLS refusal")
+        assert "ca_file" in caplog.text
+        assert not untrusting.connected
+    finally:
+        untrusting.stop()
+    publisher = MqttPublisher(
+        from_section({"url": broker.url, "ca_file": str(broker.ca)}), reconnect_max_delay=1
+    )
+    publisher.start()
+    publisher.put(received(raw))
+    watcher = Watcher(broker.port, ca=broker.ca)
+    try:
+        watcher.wait_for(topics.state("mbus1_gas"), "212.529")
+    finally:
+        watcher.close()
+        publisher.stop()
+        broker.stop()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import ssl
 import threading
 import time
 from collections import deque
@@ -86,6 +87,21 @@ class Inbox:
             self._ready.notify_all()
 
 
+class _Client(mqtt.Client):
+    """paho's client, keeping why the last connection attempt failed (paho only says that)."""
+
+    failure: OSError | None = None
+
+    def reconnect(self) -> MQTTErrorCode:
+        try:
+            result = super().reconnect()
+        except OSError as error:
+            self.failure = error
+            raise
+        self.failure = None
+        return result
+
+
 class MqttPublisher:
     """Publishes the meter's telegrams to a broker, with Home Assistant discovery.
 
@@ -114,7 +130,7 @@ class MqttPublisher:
         self._rediscover = threading.Event()
         self._connected = False
         self._refused: str | None = None
-        self._unreachable_logged = False
+        """The last connection problem logged, so a broker that stays away is named once."""
         # Owned by the publisher's thread:
         self._client: mqtt.Client | None = None
         self._topics: MeterTopics | None = None
@@ -288,7 +304,7 @@ class MqttPublisher:
         self._close_client()
         s = self.settings
         topics = MeterTopics(s.topic_prefix, meter, s.discovery_prefix)
-        client = mqtt.Client(
+        client = _Client(
             CallbackAPIVersion.VERSION2,
             client_id=f"p1tui-{meter}-{os.getpid()}",
             protocol=mqtt.MQTTv311,
@@ -344,7 +360,6 @@ class MqttPublisher:
             return
         self._connected = True
         self._refused = None
-        self._unreachable_logged = False
         self.log.info("connected to MQTT broker %s", self.settings.broker)
         client.subscribe(f"{self.settings.discovery_prefix}/status", qos=1)
         self._resync.set()
@@ -365,18 +380,31 @@ class MqttPublisher:
                 )
         else:
             text = f"the MQTT broker {s.broker} refused the connection: {reason}"
+        self._log_problem(logging.ERROR, text)
+
+    def _log_problem(self, level: int, text: str) -> None:
         if text != self._refused:  # once per cause, not at every retry
             self._refused = text
-            self.log.error("%s; retrying", text)
+            self.log.log(level, "%s; retrying at least once every %d s", text, self._max_delay)
 
-    def _on_connect_fail(self, _client: mqtt.Client, _userdata: object) -> None:
-        if not self._unreachable_logged:
-            self._unreachable_logged = True
-            self.log.warning(
-                "cannot reach the MQTT broker %s; retrying (at least every %d s)",
-                self.settings.broker,
-                self._max_delay,
+    def _on_connect_fail(self, client: mqtt.Client, _userdata: object) -> None:
+        error = getattr(client, "failure", None)
+        broker = self.settings.broker
+        if isinstance(error, ssl.SSLCertVerificationError):
+            self._log_problem(
+                logging.ERROR,
+                f"the MQTT broker {broker}'s certificate is not trusted "
+                f"({error.verify_message}): set [mqtt] ca_file to the CA that signed it",
             )
+        elif isinstance(error, ssl.SSLError):
+            self._log_problem(
+                logging.ERROR,
+                f"no TLS with the MQTT broker {broker} ({error.reason}): is it mqtts?",
+            )
+        else:
+            reason = (error.strerror if isinstance(error, OSError) else None) or error
+            detail = f" ({reason})" if reason else ""
+            self._log_problem(logging.WARNING, f"cannot reach the MQTT broker {broker}{detail}")
 
     def _on_disconnect(
         self,
