@@ -261,6 +261,19 @@ def test_publish_every_holds_back_telegrams_in_between(
     assert watcher.received(topics.state("power_import_kw")) == ["0.519"]
 
 
+def test_another_meter_on_the_link_gets_its_own_topics_and_the_first_goes_offline(
+    watcher: Watcher, publisher_for: Callable[..., MqttPublisher]
+) -> None:
+    first, second = telegram_bytes(NL), telegram_bytes(BE)
+    publisher = publisher_for()
+    publisher.put(received(first))
+    watcher.wait_for(topics_of(first).availability, "online")
+    publisher.put(received(second))  # the cable moved to another meter, or a meter swap
+    watcher.wait_for(topics_of(second).state("mbus2_water"))
+    watcher.wait_for(topics_of(second).availability, "online")
+    watcher.wait_for(topics_of(first).availability, "offline")
+
+
 KILLED_CHILD = """
 import sys, time
 sys.path.insert(0, sys.argv[3])

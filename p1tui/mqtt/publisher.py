@@ -29,7 +29,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from ..dsmr import Frame, Telegram
 from ..link.events import LinkEvent, LinkState, StateChanged, TelegramReceived
-from .readings import MeterTopics, discovery_messages, meter_level, state_messages
+from .readings import UNNAMED, MeterTopics, discovery_messages, meter_level, state_messages
 from .settings import MqttConfigError, MqttSettings
 
 LOG = logging.getLogger("p1tui.mqtt")
@@ -328,6 +328,11 @@ class MqttPublisher:
         self._discovered.clear()
         self._discovery_for = None
         self.log.info("publishing the meter to MQTT broker %s under %s/", s.broker, topics.base)
+        if meter == UNNAMED:
+            self.log.warning(
+                "the meter sends no equipment ID: set meter_name in [mqtt] to tell its topics "
+                "from another such meter's"
+            )
         client.connect_async(s.host, s.port, keepalive=30)
         client.loop_start()
 
@@ -341,9 +346,9 @@ class MqttPublisher:
             # When the connection went meanwhile, the broker sends the will instead.
             with contextlib.suppress(RuntimeError, ValueError):
                 info.wait_for_publish(OFFLINE_TIMEOUT)
+        self._connected = False  # a disconnection asked for, not one to report
         client.disconnect()
         client.loop_stop()
-        self._connected = False
 
     # paho's network thread calls these.
 

@@ -200,11 +200,15 @@ class MeterTopics:
         return f"{self.discovery_prefix}/sensor/{self.device_id}/{key}/config"
 
 
+UNNAMED = "meter"
+"""The METER level of a meter that sends no equipment ID, when no name is configured."""
+
+
 def meter_level(telegram: Telegram, meter_name: str | None) -> str:
     """The METER topic level: the configured name, else the equipment ID, else ``meter``."""
     if meter_name:
         return meter_name
-    return topic_name(telegram.equipment_id or "") or "meter"
+    return topic_name(telegram.equipment_id or "") or UNNAMED
 
 
 def state_messages(telegram: Telegram, frame: Frame | None, topics: MeterTopics) -> dict[str, str]:
