@@ -377,3 +377,23 @@ def test_mqtts_with_the_configured_ca_and_a_clear_word_without_it(
         watcher.close()
         publisher.stop()
         broker.stop()
+
+
+def test_start_mqtt_subscribes_to_the_links_fan_out_and_stop_unsubscribes(
+    broker: Broker, watcher: Watcher
+) -> None:
+    fanout_module = pytest.importorskip("p1tui.link.fanout", reason="the link's FanOut")
+    from p1tui.mqtt import start_mqtt
+
+    fanout = fanout_module.FanOut()
+    publisher = start_mqtt({"url": broker.url, "meter_name": "house"}, fanout)
+    (subscription,) = fanout.subscriptions
+    raw = telegram_bytes(BE)
+    fanout.publish(received(raw))
+    watcher.wait_for("p1tui/house/peak_month_max_kw")
+    watcher.wait_for("p1tui/house/availability", "online")
+    fanout.publish(StateChanged(LinkState.STOPPED, "stopped", time.time()))
+    watcher.wait_for("p1tui/house/availability", "offline")
+    publisher.stop()
+    assert subscription.closed
+    assert fanout.subscriptions == ()
