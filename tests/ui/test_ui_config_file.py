@@ -1,10 +1,16 @@
-"""The settings form saves into the user's own config file: the real app, driven by keys."""
+"""The monitor and the user's own config file: its warnings shown, the form's save keeping
+everything outside [serial]. The real app, driven by keys (Pilot, and tmux for the launcher)."""
 
 from __future__ import annotations
 
+import shlex
+import shutil
+import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pytest
 from conftest import wait_until
 
 from p1tui import config
@@ -79,3 +85,35 @@ async def test_failed_form_save_names_the_file(make_app):
             assert failure.startswith(f"cannot save to {path}: cannot create a file in {directory}")
             assert app.is_running  # the link goes on with the new settings
         assert path.read_text(encoding="utf-8") == HAND_WRITTEN
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+def test_the_monitor_names_unknown_keys_at_start(tmp_path):
+    """`p1tui --demo` in a real terminal, with a config that holds a typo."""
+    path = tmp_path / "config.toml"
+    path.write_text(HAND_WRITTEN, encoding="utf-8")
+    session = f"p1tui-config-{id(tmp_path)}"
+    command = (
+        f"env P1TUI_CONFIG={shlex.quote(str(path))} TEXTUAL_ANIMATIONS=none "
+        f"{shlex.quote(sys.executable)} -m p1tui --demo --speed 0; echo EXIT=$?; sleep 30"
+    )
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], check=True
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            screen = subprocess.run(
+                ["tmux", "capture-pane", "-p", "-t", session],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            if "serial.baud_rate" in screen and "serial.baudrate?" in screen:
+                break
+            assert time.monotonic() < deadline, f"no warning on the screen:\n{screen}"
+            time.sleep(0.1)
+        subprocess.run(["tmux", "send-keys", "-t", session, "C-q"], check=True)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], check=False, capture_output=True)
+    assert path.read_text(encoding="utf-8") == HAND_WRITTEN
