@@ -213,6 +213,10 @@ def _replace_atomically(target: Path, text: str, shown: Path) -> None:
         old = None
     except OSError as error:
         raise ConfigError(f"cannot save to {shown}: {_reason(error)}") from None
+    if old is not None and not os.access(target, os.W_OK, effective_ids=True):
+        # The rename would succeed in a writable folder, but a read-only file is the
+        # user's way of saying "do not change this".
+        raise ConfigError(f"cannot save to {shown}: the file is read-only")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=target.parent)

@@ -194,13 +194,26 @@ def test_save_keeps_the_file_permissions(config_path):
 
 def test_failed_save_in_a_read_only_directory_names_the_path():
     with world_readable_dir() as directory:
-        path = write(directory / "config.toml", HAND_WRITTEN, mode=0o644)
+        path = write(
+            directory / "config.toml", HAND_WRITTEN, mode=0o666
+        )  # the file itself may be written
         directory.chmod(0o555)
         with unprivileged(), pytest.raises(config.ConfigError) as failure:
             config.save_serial(ACM, path)
         message = str(failure.value)
         assert message.startswith(f"cannot save to {path}: cannot create a file in {directory}")
         assert "ermission denied" in message
+        assert path.read_text(encoding="utf-8") == HAND_WRITTEN
+        assert [p.name for p in directory.iterdir()] == ["config.toml"]
+
+
+def test_a_read_only_file_is_not_replaced():
+    with world_readable_dir() as directory:
+        directory.chmod(0o777)  # the rename itself would be allowed
+        path = write(directory / "config.toml", HAND_WRITTEN, mode=0o444)
+        with unprivileged(), pytest.raises(config.ConfigError) as failure:
+            config.save_serial(ACM, path)
+        assert str(failure.value) == f"cannot save to {path}: the file is read-only"
         assert path.read_text(encoding="utf-8") == HAND_WRITTEN
         assert [p.name for p in directory.iterdir()] == ["config.toml"]
 

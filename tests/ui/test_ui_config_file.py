@@ -74,7 +74,7 @@ async def test_failed_form_save_names_the_file(make_app):
     with world_readable_dir() as directory:
         path = directory / "config.toml"
         path.write_text(HAND_WRITTEN, encoding="utf-8")
-        path.chmod(0o644)
+        path.chmod(0o666)  # the file itself may be written: the folder may not
         directory.chmod(0o555)
         app = make_app(config_path=path)
         async with app.run_test(size=(80, 24)) as pilot:
