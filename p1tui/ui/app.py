@@ -113,7 +113,14 @@ class P1App(App[None]):
 
     def on_mount(self) -> None:
         if self.config_problem:
-            self.notify(self.config_problem, title="Config file", severity="warning", timeout=15)
+            # Paths and key names are the user's text: never markup (a `[` would end the app).
+            self.notify(
+                self.config_problem,
+                title="Config file",
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
         if self.settings is None:
             self.switch_mode("settings")
         else:
@@ -177,11 +184,11 @@ class P1App(App[None]):
         try:
             path = config_file.save_serial(settings, self.config_path)
         except config_file.ConfigError as error:
-            self.notify(str(error), severity="error", timeout=15)
+            self.notify(str(error), severity="error", timeout=15, markup=False)
             return
         self.saved_serial = settings
         self.config_problem = None
-        self.notify(f"saved to {path}")
+        self.notify(f"saved to {path}", markup=False)
 
     def action_help(self) -> None:
         """Open the help, or close it when it is showing (F1 toggles)."""

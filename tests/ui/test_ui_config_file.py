@@ -117,3 +117,19 @@ def test_the_monitor_names_unknown_keys_at_start(tmp_path):
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], check=False, capture_output=True)
     assert path.read_text(encoding="utf-8") == HAND_WRITTEN
+
+
+async def test_brackets_in_the_config_path_and_keys_are_shown_literally(make_app, tmp_path):
+    """A folder named `[b]` and a quoted key `"x[/]"` are text, never markup."""
+    path = tmp_path / "[b]odd[" / "]x" / "config.toml"  # the folders spell [b]odd[/]x
+    path.parent.mkdir(parents=True)
+    path.write_text('"x[/]" = 1\n' + HAND_WRITTEN, encoding="utf-8")
+    loaded = config.load(path)
+    app = make_app(config_path=path, config_problem="\n".join(loaded.notices))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await wait_until(pilot, lambda: any("keys: x[/], serial." in m for m in messages(app)))
+        await save_from_the_form(app, pilot, "/dev/ttyACM0")
+        await wait_until(pilot, lambda: f"saved to {path}" in messages(app))
+        toasts = " ".join(str(toast.render()) for toast in app.screen.query("Toast"))
+        assert "[b]odd[/]x" in toasts
+        assert app.is_running
