@@ -162,7 +162,7 @@ def save_serial(serial: SerialSettings, path: Path | None = None) -> Path:
     path = config_path() if path is None else path
     target = Path(os.path.realpath(path))  # a symlinked config stays a symlink
     try:
-        text = target.read_text(encoding="utf-8")
+        text = target.read_bytes().decode("utf-8")  # as is: CRLF line ends stay CRLF
     except FileNotFoundError:
         text = "# p1tui configuration. Settings, Save changes [serial] only; the rest is yours.\n"
     except (OSError, UnicodeDecodeError) as error:
@@ -251,12 +251,10 @@ def _fsync_directory(directory: Path) -> None:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:
         return
-    try:
+    # Some file systems cannot sync a directory; the rename is atomic all the same.
+    with contextlib.suppress(OSError):
         os.fsync(fd)
-    except OSError:
-        pass  # some file systems cannot sync a directory; the rename is still atomic
-    finally:
-        os.close(fd)
+    os.close(fd)
 
 
 def private_file_warning(path: Path, holds: str) -> str | None:

@@ -173,6 +173,16 @@ def test_save_keeps_everything_outside_serial_byte_for_byte(config_path):
     assert config_path.read_text(encoding="utf-8") == text
 
 
+def test_save_keeps_windows_line_ends_outside_serial(config_path):
+    crlf = HAND_WRITTEN.replace("\n", "\r\n")
+    config_path.parent.mkdir()
+    config_path.write_bytes(crlf.encode())
+    config.save_serial(ACM)
+    text = config_path.read_bytes().decode()
+    assert outside_serial(text) == outside_serial(crlf)
+    assert config.load().config.serial == ACM
+
+
 def test_save_writes_through_a_symlink(config_path, tmp_path):
     target = write(tmp_path / "dotfiles" / "p1tui.toml", HAND_WRITTEN)
     config_path.parent.mkdir()
