@@ -73,7 +73,7 @@ def source_settings(
     if not args.app_demo and (args.app_seed is not None or args.app_variant is not None):
         raise CommandError("--seed and --variant go with --demo")
     if args.app_speed is not None and not (args.app_demo or args.app_replay):
-        raise CommandError("--speed goes with --replay or --demo, not with a port")
+        raise CommandError("--speed goes with --replay or --demo: a meter sends at its own pace")
     if (args.app_demo or args.app_replay) and serial_given:
         raise CommandError("serial settings go with --port, not with --replay or --demo")
     speed = 1.0 if args.app_speed is None else args.app_speed

@@ -21,7 +21,7 @@ from p1tui.ui.launch import source_settings
         (["--port", "/dev/x", "--speed", "-1"], "--speed must be 0 or more"),
         (
             ["--port", "/dev/x", "--speed", "5"],
-            "--speed goes with --replay or --demo, not with a port",
+            "--speed goes with --replay or --demo: a meter sends at its own pace",
         ),
     ],
 )
