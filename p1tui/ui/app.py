@@ -113,7 +113,6 @@ class P1App(App[None]):
 
     def on_mount(self) -> None:
         if self.config_problem:
-            # Paths and key names are the user's text: never markup (a `[` would end the app).
             self.notify(
                 self.config_problem,
                 title="Config file",
@@ -169,7 +168,7 @@ class P1App(App[None]):
             self._start_reader(settings)
         else:
             self.reader.change_settings(settings)
-        self.notify(f"reading {settings.describe()}")
+        self.notify(f"reading {settings.describe()}", markup=False)
         self.refresh_view()
 
     def on_apply_settings(self, message: ApplySettings) -> None:
@@ -208,7 +207,9 @@ class P1App(App[None]):
             self._resume_after_detect = self._reading_port(port)
             if self._resume_after_detect and self.reader is not None:
                 self.reader.stop()
-            self.notify(f"trying the usual settings on {port} (up to a minute)…", timeout=10)
+            self.notify(
+                f"trying the usual settings on {port} (up to a minute)…", timeout=10, markup=False
+            )
             self._detect(port)
 
     def _reading_port(self, port: str) -> bool:
@@ -234,4 +235,6 @@ class P1App(App[None]):
             text = f"detected {message.found.describe()}: ctrl+r applies, ctrl+s saves"
         else:
             text = message.problem or f"no usual setting gave valid telegrams on {message.port}"
-        self.notify(text, severity="information" if message.found else "warning", timeout=10)
+        self.notify(
+            text, severity="information" if message.found else "warning", timeout=10, markup=False
+        )
