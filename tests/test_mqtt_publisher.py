@@ -322,6 +322,7 @@ def test_a_wrong_password_is_named_in_the_log_without_printing_it(
     broker.start()
     secret = tmp_path / "mqtt.secret"
     secret.write_text("wrong-staple-9\n")
+    secret.chmod(0o644)
     section = {"url": broker.url, "username": "meter", "password_file": str(secret)}
     publisher = MqttPublisher(from_section(section), reconnect_max_delay=1)
     publisher.start()
@@ -332,6 +333,7 @@ def test_a_wrong_password_is_named_in_the_log_without_printing_it(
         assert refusal.levelno == logging.ERROR
         assert "password" in refusal.getMessage() and str(secret) in refusal.getMessage()
         assert not publisher.connected
+        assert f"chmod 600 {secret}" in caplog.text  # and the file is readable by all
     finally:
         publisher.stop()
     # The same settings with the right password do connect.

@@ -53,7 +53,7 @@ def test_password_from_a_file_next_to_the_config(tmp_path: Path) -> None:
         {"url": "mqtt://a", "username": "meter", "password_file": "mqtt.secret"}, base_dir=tmp_path
     )
     assert settings.password == "s3cret-pw"
-    assert settings.password_source == str(tmp_path / "mqtt.secret")
+    assert settings.password_file == tmp_path / "mqtt.secret"
     assert "s3cret-pw" not in repr(settings)
 
 

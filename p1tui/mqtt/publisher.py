@@ -27,6 +27,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.reasoncodes import ReasonCode
 
+from ..config import private_file_warning
 from ..dsmr import Frame, Telegram
 from ..link.events import LinkEvent, LinkState, StateChanged, TelegramReceived
 from .readings import UNNAMED, MeterTopics, discovery_messages, meter_level, state_messages
@@ -166,6 +167,10 @@ class MqttPublisher:
     def start(self) -> None:
         if self._thread is not None:
             raise RuntimeError("the MQTT publisher is already running")
+        if self.settings.password_file is not None:
+            warning = private_file_warning(self.settings.password_file, "the MQTT password")
+            if warning:
+                self.log.warning("%s", warning)
         self._thread = threading.Thread(target=self._main, name="p1tui-mqtt", daemon=True)
         self._thread.start()
 
@@ -380,7 +385,7 @@ class MqttPublisher:
             else:
                 text = (
                     f"the MQTT broker {s.broker} refused user {s.username!r} ({reason}): check "
-                    f"the username and the password in {s.password_source or 'the config file'} "
+                    f"the username and the password in {s.password_source} "
                     "(the password is not shown)"
                 )
         else:

@@ -36,14 +36,19 @@ class MqttSettings:
     """CA certificates for ``mqtts://``; None trusts the system's certificates."""
     username: str | None = None
     password: str | None = field(default=None, repr=False)
-    password_source: str | None = None
-    """Where the password came from (``the config file`` or a file's path), for messages."""
+    password_file: Path | None = None
+    """The file the password was read from; None when the config file holds it."""
     topic_prefix: str = DEFAULT_TOPIC_PREFIX
     discovery_prefix: str = DEFAULT_DISCOVERY_PREFIX
     meter_name: str | None = None
     """Replaces the meter's equipment ID in the topics and the Home Assistant device name."""
     publish_every: float = 0.0
     """Seconds between publications; 0 publishes every telegram."""
+
+    @property
+    def password_source(self) -> str:
+        """Where the password comes from, for messages."""
+        return str(self.password_file) if self.password_file else "the config file"
 
     @property
     def broker(self) -> str:
@@ -98,7 +103,7 @@ def from_section(
     ca_file = _path(ca_name, base_dir) if ca_name else None
     if ca_file is not None and not ca_file.is_file():
         raise MqttConfigError(f"[mqtt] ca_file {ca_file} does not exist")
-    password, source = _password(section, base_dir)
+    password, password_file = _password(section, base_dir)
     username = _text(section, "username")
     if password is not None and username is None:
         raise MqttConfigError("[mqtt] has a password but no username")
@@ -109,7 +114,7 @@ def from_section(
         ca_file=ca_file,
         username=username,
         password=password,
-        password_source=source,
+        password_file=password_file,
         topic_prefix=_prefix(section, "topic_prefix", DEFAULT_TOPIC_PREFIX),
         discovery_prefix=_prefix(section, "discovery_prefix", DEFAULT_DISCOVERY_PREFIX),
         meter_name=_meter_name(section),
@@ -125,7 +130,7 @@ def _password(
     if inline is not None and name is not None:
         raise MqttConfigError("[mqtt] has both password and password_file: keep one")
     if inline is not None:
-        return inline, "the config file"
+        return inline, None
     if name is None:
         return None, None
     path = _path(name, base_dir)
@@ -137,7 +142,7 @@ def _password(
     password = text.rstrip("\r\n")
     if not password:
         raise MqttConfigError(f"[mqtt] password_file {path} is empty")
-    return password, str(path)
+    return password, path
 
 
 def _text(section: Mapping[str, object], key: str) -> str | None:
