@@ -167,6 +167,8 @@ class Monitor:
         self.raw: deque[RawEntry] = deque(maxlen=raw_log_size)
         self.raw_count = 0
         """Telegrams ever added to the raw log (to tell whether it changed)."""
+        self.dropped = 0
+        """Link events the screen lost because it fell behind (shown when not zero)."""
         self._interval: float | None = None
 
     def apply(self, event: LinkEvent, now: float) -> None:

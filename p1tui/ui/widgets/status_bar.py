@@ -40,6 +40,8 @@ class StatusBar(ViewText):
         first.append("no telegram yet" if age is None else f"last telegram {duration(age)} ago")
         failures = m.crc_failures
         first.append(f"[b $error]CRC failures {failures}[/]" if failures else "CRC failures 0")
+        if m.dropped:
+            first.append(f"[b $warning]{m.dropped} events skipped (screen too slow)[/]")
         if m.telegram is not None:
             first.append(escape(variant_label(m.telegram.variant, m.telegram.dsmr_version)))
 

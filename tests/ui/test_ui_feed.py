@@ -1,0 +1,28 @@
+"""The app is one subscriber of the link's fan-out: it shows what it had to skip."""
+
+from __future__ import annotations
+
+from conftest import NOW, plain, telegram_events
+
+from p1tui.ui.feed import MAX_QUEUED
+
+NL5 = "openhab__iskra-am550t-3ph-gas__1.txt"
+
+
+async def test_events_the_screen_could_not_keep_up_with_are_counted_on_screen(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        (event,) = telegram_events(NL5)
+        app.feed(event)
+        await pilot.pause()
+        status = app.screen.query_one("StatusBar")
+        assert "skipped" not in plain(status)
+        # The UI thread is busy here: everything is published before the app drains.
+        extra = 17
+        for n in range(MAX_QUEUED + extra - 1):
+            app.link_events.publish(type(event)(event.frame, event.telegram, NOW + n))
+        app.feed(event)  # publishes the last one and wakes the app
+        await pilot.pause()
+        assert app.feed.dropped == extra
+        assert f"{extra} events skipped" in plain(status)
+        assert app.monitor.raw_count == 1 + MAX_QUEUED
