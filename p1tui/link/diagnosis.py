@@ -129,6 +129,8 @@ class LinkWatch:
         self.settings = settings
         self.network = network
         self.shown: Diagnosis | None = None
+        self.no_data = NO_DATA_NETWORK if network else NO_DATA
+        """What silence on an open link means; a link that worked says it stopped."""
         self._sample = bytearray()
         self._bytes_seen = False
         self._since = 0.0
@@ -176,7 +178,7 @@ class LinkWatch:
         quiet = now - self._since
         if not self._bytes_seen:
             if quiet >= NO_DATA_AFTER:
-                return self.show(NO_DATA_NETWORK if self.network else NO_DATA)
+                return self.show(self.no_data)
             return None
         size = len(self._sample)
         if (size >= JUNK_BEFORE_DIAGNOSIS and quiet >= JUNK_MIN_SECONDS) or (

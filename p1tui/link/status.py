@@ -17,7 +17,7 @@ from __future__ import annotations
 import statistics
 from collections import deque
 
-from .diagnosis import NO_DATA, NO_DATA_NETWORK, LinkWatch
+from .diagnosis import LinkWatch
 from .events import Diagnosis, LinkEvent, LinkState, StateChanged
 from .serial_source import is_url
 from .settings import SerialSettings, SourceSettings
@@ -158,8 +158,6 @@ class LinkStatus:
             return events
         self._checked_at = now
         diagnosis = self.watch.check(now)
-        if diagnosis in (NO_DATA, NO_DATA_NETWORK) and self.worked:
-            diagnosis = self.watch.show(self._stopped_diagnosis())
         if diagnosis is not None:
             events.append(diagnosis)
         return events
@@ -177,7 +175,7 @@ class LinkStatus:
         self._opened_at = None
         self.reopen_due = False
         if isinstance(error, SilentLink):
-            diagnosis = self._stopped_diagnosis()
+            diagnosis = self.watch.no_data = self._stopped_diagnosis()
         else:
             diagnosis = Diagnosis(str(error), error.advice)
         events: list[LinkEvent] = []
