@@ -19,4 +19,4 @@ class View:
 
     @property
     def stale(self) -> bool:
-        return self.monitor.is_stale(self.now)
+        return self.monitor.stale

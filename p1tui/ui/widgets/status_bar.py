@@ -64,11 +64,8 @@ class StatusBar(ViewText):
 
     @staticmethod
     def _state(view: View) -> LinkState:
-        m = view.monitor
-        if m.link is not None:
-            if m.link.state is LinkState.RECEIVING and view.stale:
-                return LinkState.STALE
-            return m.link.state
-        if m.received_at is None:
-            return LinkState.CONNECTING if view.source else LinkState.STOPPED
-        return LinkState.STALE if view.stale else LinkState.RECEIVING
+        """The link's own verdict; before its first word, connecting (or nothing chosen)."""
+        link = view.monitor.link
+        if link is not None:
+            return link.state
+        return LinkState.CONNECTING if view.source else LinkState.STOPPED
