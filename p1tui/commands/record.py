@@ -124,7 +124,7 @@ class Progress:
                 self.crc_failures += 1
         elif isinstance(event, StateChanged):
             if not self.recording.opened:
-                if event.state is LinkState.DISCONNECTED:
+                if event.state in (LinkState.DISCONNECTED, LinkState.STOPPED):
                     self.failure = event  # never opened: give up at once
                     self.done.set()
                 return

@@ -14,7 +14,7 @@ The state machine::
         --telegram--> receiving <--telegram-- stale (no telegram for a few periods)
     any --link lost / cannot open--> disconnected (retry in 1, 2, 4 ... 30 s) --> connecting
     receiving/stale --silent for several periods after working--> disconnected (reopen)
-    any --stop() / end of a recording--> stopped
+    any --stop() / end of a recording / a port that can never work (a directory)--> stopped
 
 Nothing here blocks for long: sources return from ``read`` within about 0.2 s and the
 retry wait wakes up at once for a stop or a settings change, so :meth:`Reader.stop`
@@ -33,7 +33,7 @@ from ..dsmr import DSMRError, Frame, Framer, parse
 from .events import LinkEvent, LinkState, LinkStats, StateChanged, StatsUpdated, TelegramReceived
 from .factory import make_source
 from .settings import SourceSettings
-from .source import EndOfStream, LinkError, LinkLost, Source
+from .source import EndOfStream, LinkError, LinkLost, LinkUnusable, Source
 from .status import LinkStatus
 
 STATS_EVERY = 1.0
@@ -193,6 +193,12 @@ class Reader:
             except Exception as error:  # a broken source must not end the thread silently
                 if source is not None:
                     source.close()
+                if isinstance(error, LinkUnusable):  # retrying cannot help: say why, stop
+                    self._report(run, link.status.unusable(error))
+                    with self._lock:
+                        if self._run is run:
+                            self._stopped(run, str(error))
+                    return
                 if not isinstance(error, LinkError):
                     error = LinkError(f"cannot start the source: {error}.")
                 self._lost(run, link, error)

@@ -187,6 +187,12 @@ class LinkStatus:
         events += self._to(LinkState.DISCONNECTED, str(error), now, retry)
         return events
 
+    def unusable(self, error: LinkError) -> list[LinkEvent]:
+        """The settings can never work (:class:`~p1tui.link.source.LinkUnusable`): the
+        reader stops; the diagnosis says why and what to do."""
+        shown = self.watch.show(Diagnosis(str(error), error.advice))
+        return [] if shown is None else [shown]
+
     # --- helpers -------------------------------------------------------------------------
 
     def _to(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from conftest import NOW, TELEGRAMS, link_events, plain, telegram_events
+import time
+
+from conftest import NOW, TELEGRAMS, link_events, plain, telegram_events, wait_until
 
 from p1tui.link.events import LinkState, StateChanged
+from p1tui.link.reader import Reader
 from p1tui.link.settings import SerialSettings
 from p1tui.ui.feed import MAX_QUEUED
 
@@ -46,3 +49,13 @@ async def test_after_a_settings_change_the_new_port_is_connecting_not_the_old_ve
         assert "CONNECTING" in shown and "RECEIVING" not in shown
         assert "/dev/ttyAMA0 9600 7E1" in shown
         assert "156.167" in plain(app.screen.query_one("#tariffs"))  # the data stays
+
+
+async def test_a_directory_given_as_the_port_is_said_and_not_retried(make_app, tmp_path):
+    app = make_app(settings=SerialSettings(str(tmp_path)), reader_factory=Reader, clock=time.time)
+    async with app.run_test(size=(120, 40)) as pilot:
+        status = lambda: plain(app.screen.query_one("StatusBar"))  # noqa: E731
+        await wait_until(pilot, lambda: "STOPPED" in status())
+        assert f"{tmp_path} is a directory, not a serial port." in status()
+        assert "p1tui ports" in status()
+        assert "reconnecting" not in status()
