@@ -81,10 +81,11 @@ class _Link:
 class Reader:
     """Reads a P1 source in a thread and reports :data:`~p1tui.link.events.LinkEvent`s.
 
-    ``on_event`` is called from the reader thread and must be quick and thread-safe
-    (a Textual app passes ``post_message``). Events carry wall-clock times
+    ``on_event`` is called from the reader thread, under its lock, and must only hand the
+    event on: pass :meth:`p1tui.link.fanout.FanOut.publish`, so that every consumer
+    reads from its own queue on its own thread. Events carry wall-clock times
     (``time.time()``); ``clock`` (monotonic) drives the timing: retries, staleness,
-    rates.
+    silence, rates.
     """
 
     def __init__(
