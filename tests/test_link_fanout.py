@@ -193,3 +193,19 @@ def test_a_waiting_consumer_wakes_for_a_published_event():
 def test_a_subscription_holds_at_least_one_event():
     with pytest.raises(ValueError):
         FanOut().subscribe("empty", maxsize=0)
+
+
+def test_after_the_end_a_consumer_takes_what_is_pending_then_stops_waiting():
+    fanout = FanOut()
+    sub = fanout.subscribe("history")
+    for n in range(3):
+        fanout.publish(state(n))
+    consumer = Collector(sub)
+    consumer.wait_for(lambda: len(consumer.events) == 3)
+    fanout.publish(state(3))
+    fanout.end()
+    fanout.publish(state(4))  # after the end: not delivered
+    consumer._thread.join(WAIT)
+    assert not consumer._thread.is_alive()  # its get_batch(None) returned: the loop ended
+    assert consumer.events == [state(n) for n in range(4)]
+    assert sub.ended and sub.get(timeout=None) is None
