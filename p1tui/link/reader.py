@@ -1,6 +1,6 @@
-"""The reader thread: source -> framer -> parser -> events.
+"""The reader thread: source -> decoder -> events.
 
-One daemon thread owns the source and a :class:`~p1tui.dsmr.Framer`. It reports through
+One daemon thread owns the source and a :class:`~p1tui.dsmr.Decoder`. It reports through
 a single callback, called from that thread, with the events of
 :mod:`p1tui.link.events`: every telegram (valid or not), each state change with its
 reason, statistics about once a second, and diagnoses in plain words.
@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..dsmr import DSMRError, Frame, Framer, parse
+from ..dsmr import Decoded, Decoder
 from .diagnosis import LinkWatch
 from .events import (
     Diagnosis,
@@ -74,7 +74,7 @@ class _Link:
 
     def __init__(self, settings: SourceSettings) -> None:
         self.settings = settings
-        self.framer = Framer()
+        self.decoder = Decoder()
         self.bytes_received = 0
         self.last_telegram_at: float | None = None
         self.last_valid: float | None = None
@@ -96,7 +96,7 @@ class _Link:
         return max(STALE_PERIODS * interval, STALE_MIN)
 
     def stats(self, bytes_per_second: float) -> LinkStats:
-        f = self.framer.stats
+        f = self.decoder.stats.framer
         return LinkStats(
             telegrams_ok=f.frames_ok,
             telegrams_unchecked=f.frames_unchecked,
@@ -233,7 +233,7 @@ class Reader:
             try:
                 self._pump(run, link, source)
             except EndOfStream as end:
-                self._deliver_all(run, link, link.framer.close(), self._clock())
+                self._deliver_all(run, link, link.decoder.close(), self._clock())
                 self._publish_stats(run, link, 0.0)
                 with self._lock:
                     if self._run is run:
@@ -252,7 +252,7 @@ class Reader:
     def _lost(self, run: _Run, link: _Link, error: LinkError) -> None:
         """Report a link that failed and wait before the next attempt."""
         # A telegram cut by the outage must not be completed by bytes from after it.
-        self._deliver_all(run, link, link.framer.close(), self._clock())
+        self._deliver_all(run, link, link.decoder.close(), self._clock())
         link.last_valid = None
         self._publish_stats(run, link, 0.0)
         self._diagnose(run, link.watch.show(Diagnosis(str(error), error.advice)))
@@ -278,9 +278,9 @@ class Reader:
                 last_byte = now
                 link.bytes_received += len(data)
                 link.watch.data(data)
-                frames = link.framer.feed(data)
+                frames = link.decoder.feed(data)
             else:
-                frames = link.framer.flush() if now - last_byte >= QUIET_FLUSH else []
+                frames = link.decoder.flush() if now - last_byte >= QUIET_FLUSH else []
             valid = bool(frames) and self._deliver_all(run, link, frames, now)
             if valid and state is not LinkState.RECEIVING:
                 again = state is LinkState.STALE
@@ -298,14 +298,10 @@ class Reader:
                 self._publish_stats(run, link, rate)
                 self._diagnose(run, link.watch.check(now))
 
-    def _deliver_all(self, run: _Run, link: _Link, frames: list[Frame], now: float) -> bool:
-        """Parse and report frames; True if one of them was valid."""
+    def _deliver_all(self, run: _Run, link: _Link, frames: list[Decoded], now: float) -> bool:
+        """Report decoded frames; True if one of them was valid."""
         any_valid = False
-        for frame in frames:
-            try:
-                telegram = parse(frame)
-            except DSMRError:
-                telegram = None
+        for frame, telegram in frames:
             wall = time.time()
             if frame.valid:
                 any_valid = True
