@@ -243,20 +243,29 @@ def test_parse_of_a_frame_that_does_not_start_with_slash() -> None:
 
 
 @pytest.mark.parametrize(
-    "line",
+    ("line", "unread"),
     [
-        "0-0:1.0.0(07E8011C050A2B2B007FFF00)",  # DLMS time whose deviation is not an offset
-        "1-0:1.8.1(9E999999*MWh)",  # an exponent that overflows when scaled
-        "1-0:1.8.2(9E999999)",  # ... or summed into a total
-        "1-0:1.7.0(NaN*kW)",
-        "0-1:24.2.1(632525252525S)(sNaN*m3)",
-        "0-0:98.1.0(1)(1-0:1.6.0)(1-0:1.6.0)(1)(2)",
-        "1-0:99.97.0(x)(y)(z)",
+        # a DLMS time whose deviation is not an offset
+        ("0-0:1.0.0(07E8011C050A2B2B007FFF00)", lambda t: t.timestamp),
+        # an exponent that overflows when scaled
+        ("1-0:1.8.1(9E999999*MWh)", lambda t: t.energy_import_kwh.tariff1),
+        # ... or summed into a total
+        ("1-0:1.8.2(9E999999)", lambda t: t.energy_import_kwh.tariff2),
+        ("1-0:1.7.0(NaN*kW)", lambda t: t.power_import_kw),
+        ("0-1:24.2.1(632525252525S)(sNaN*m3)", lambda t: t.mbus[0].reading),
+        ("0-1:24.2.1(632525252525S)(sNaN*m3)", lambda t: t.mbus[0].timestamp),
+        # a history announcing a row it does not carry: no row, no invented one
+        ("0-0:98.1.0(1)(1-0:1.6.0)(1-0:1.6.0)(1)(2)", lambda t: t.peak_demand.history or None),
+        ("1-0:99.97.0(x)(y)(z)", lambda t: t.power_failure_log or None),
     ],
 )
-def test_crc_valid_nonsense_values_never_raise_anything_but_dsmr_errors(line: str) -> None:
-    t = parse_bytes(telegram("1-0:1.8.1(9E999999)", line))
+def test_crc_valid_nonsense_values_are_none(line: str, unread) -> None:
+    t = parse_bytes(telegram("1-0:1.8.1(9E999999)", "1-0:2.7.0(00.123*kW)", line))
     assert t.crc_ok is True
+    assert unread(t) is None
+    assert t.energy_import_kwh.tariff1 is None  # 9E999999 is not a meter reading
+    assert t.energy_import_kwh.total is None  # nor is a sum with it
+    assert t.power_export_kw == Decimal("0.123")  # the sensible line beside them is read
 
 
 # --- the remembered-lines fast path ----------------------------------------------------
