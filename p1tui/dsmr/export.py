@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
+from itertools import filterfalse
+from operator import itemgetter
 from typing import TypeVar
 
 from .framer import Frame
@@ -114,10 +116,31 @@ def _mbus(m: MBusDevice) -> str:
     )
 
 
+_obis_of = itemgetter(0)
+_is_known = KNOWN.__contains__
+
+
 def _unknown(lines: tuple[tuple[str, str], ...]) -> str:
     """The OBIS codes the catalogue does not know, in order, each once."""
-    codes = [obis for obis, _ in lines if obis not in KNOWN]
-    return _array(map(_str, dict.fromkeys(codes))) if codes else "[]"
+    codes = dict.fromkeys(filterfalse(_is_known, map(_obis_of, lines)))  # all in C
+    return _array(map(_str, codes)) if codes else "[]"
+
+
+class _LineJson(dict[tuple[str, str], str]):
+    """Data line -> its entry in ``objects``, written on first lookup (bounded).
+
+    A telegram's entries are then one ``map`` in C: from one telegram to the next most
+    lines are sent unchanged.
+    """
+
+    def __missing__(self, line: tuple[str, str]) -> str:
+        obis, body = line
+        values = ",".join(map(_str, body.split(")(")))
+        text = f'{{"obis":{_str(obis)},"values":[{values}]}}'
+        if len(self) >= 4096:
+            self.clear()
+        self[line] = text
+        return text
 
 
 def to_json(telegram: Telegram, frame: Frame | None = None) -> str:
@@ -138,8 +161,7 @@ class JsonWriter:
         """JSON of recent immutable sections by identity: a :class:`~p1tui.dsmr.Parser`
         hands out the very same Registers or MBusDevice object while its lines do not
         change."""
-        self._objects: dict[tuple[str, str], str] = {}
-        """JSON of recent data lines; a plain dict, as this lookup runs for every line."""
+        self._objects = _LineJson()
 
     def _once(self, obj: T, write: Callable[[T], str]) -> str:
         """``write(obj)``, remembered for as long as the parser keeps handing out ``obj``."""
@@ -153,25 +175,13 @@ class JsonWriter:
         written[id(obj)] = (obj, text)  # holding obj keeps its id from being reused
         return text
 
-    def _lines(self, lines: tuple[tuple[str, str], ...]) -> str:
-        known = self._objects.get
-        return _array([known(line) or self._object(line) for line in lines])
-
-    def _object(self, line: tuple[str, str]) -> str:
-        obis, body = line
-        values = ",".join(map(_str, body.split(")(")))
-        text = f'{{"obis":{_str(obis)},"values":[{values}]}}'
-        if len(self._objects) >= 4096:
-            self._objects.clear()
-        self._objects[line] = text
-        return text
-
     def write(self, telegram: Telegram, frame: Frame | None = None) -> str:
         """One line of JSON (no line ending) for the telegram; ``frame`` adds its problem."""
         t = telegram
         once = self._once
         log = t.power_failure_log
         problem = None if frame is None else frame.problem
+        objects = ",".join(map(self._objects.__getitem__, t.lines))
         return (
             f'{{"header":{_str(t.header)},"variant":"{t.variant.value}",'
             f'"dsmr_version":{_text(t.dsmr_version)},"crc_ok":{_bool(t.crc_ok)},'
@@ -190,5 +200,5 @@ class JsonWriter:
             f'"voltage_swells":{_counts(t.voltage_swells)},'
             f'"text_message":{_text(t.text_message)},"peak_demand":{_peak(t.peak_demand)},'
             f'"mbus":{_array([once(device, _mbus) for device in t.mbus])},'
-            f'"unknown_obis":{_unknown(t.lines)},"objects":{self._lines(t.lines)}}}'
+            f'"unknown_obis":{_unknown(t.lines)},"objects":[{objects}]}}'
         )

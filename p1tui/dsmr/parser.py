@@ -82,7 +82,7 @@ def split_lines(raw: bytes) -> tuple[str, tuple[Line, ...]]:
         len(simple) == text.count("\n") - 2
         and text.startswith(("\n", "\r\n"), end + 1)
         and "((" not in text
-        and ") (" not in text
+        and ") " not in text
     ):
         return text[:end].rstrip("\r"), tuple(simple)
     return _split_general(text)
@@ -297,8 +297,35 @@ SEEN_MAX = 4096
 """Lines a Parser remembers; it forgets them all when full (bounded memory)."""
 _ONE_SIMPLE_LINE = re.compile(r"([0-9]+-[0-9]+:[0-9]+\.[0-9]+\.[0-9]+)(?:[.*]255)?\((.*)\)\r?")
 
-_Known = tuple[Line, tuple[Key, Any] | None]
-"""A remembered line: ``(obis, body)`` and its ``(key, value)`` when the table knows it."""
+_Known = tuple[Line, tuple[Key, Any]]
+"""A remembered line: ``(obis, body)`` and its ``(key, value)``; ``_UNKNOWN`` when the
+table does not know it."""
+_NO_MEANING = object()
+_UNKNOWN = (_NO_MEANING, None)
+
+
+class _NotSimple(Exception):
+    """A line the fast path does not read: the telegram goes to the general splitter."""
+
+
+class _LineMemory(dict[str, _Known]):
+    """Lines as received -> what they mean; a line not seen before is learned on lookup.
+
+    Looking a whole telegram's lines up is then one ``map`` in C: Python code runs only
+    for the few lines that changed since the last telegram.
+    """
+
+    def __missing__(self, part: str) -> _Known:
+        match = _ONE_SIMPLE_LINE.fullmatch(part)
+        if match is None or "((" in part or ") " in part:
+            raise _NotSimple
+        line = (match[1], match[2])
+        entry = _TABLE.get(line[0])
+        known = (line, _UNKNOWN if entry is None else (entry[0], entry[1](line[1])))
+        if len(self) >= SEEN_MAX:
+            self.clear()
+        self[part] = known
+        return known
 
 
 class Parser:
@@ -312,7 +339,7 @@ class Parser:
     __slots__ = ("_built", "_seen")
 
     def __init__(self) -> None:
-        self._seen: dict[str, _Known] = {}
+        self._seen = _LineMemory()
         self._built: _Built = {}
 
     @property
@@ -324,7 +351,7 @@ class Parser:
         """Parse a frame (valid or not) into a telegram."""
         crc = (frame.crc_status, frame.crc_received, frame.crc_computed)
         known = self._read_known_lines(frame.raw.decode("latin-1"))
-        if known is None:  # continuation lines, double brackets...: the general path
+        if known is None:  # double brackets, wrapped values...: the general path
             header, lines = split_lines(frame.raw)
             return _build(header, lines, _meanings(lines), crc, self._built)
         header, lines, found = known
@@ -334,38 +361,24 @@ class Parser:
         """Header, lines and meanings of a telegram whose lines are all simple; else None.
 
         Simple: the blank line after the header, then one ``OBIS(groups)`` per line up to
-        the ``!`` line. Anything else (continuations, spaces, double brackets) is for the
-        general splitter.
+        the ``!`` line, a DSMR 2.2/3.0 reading on its own line joined to its object.
+        Anything else (spaces, double brackets, wrapped values) is for the general splitter.
         """
+        if "\n(" in text:  # a continuation line: its groups belong to the line before
+            text = text.replace("\r\n(", "(").replace("\n(", "(")
         parts = text.split("\n")
         if len(parts) < 3 or parts[1] not in ("", "\r") or parts[-1][:1] != "!":
             return None
-        seen = self._seen.get
-        lines: list[Line] = []
-        found: dict[Key, Any] = {}
-        for part in parts[2:-1]:
-            known = seen(part)
-            if known is None:
-                known = self._learn(part)
-                if known is None:
-                    return None
-            line, meaning = known
-            lines.append(line)
-            if meaning is not None:
-                found[meaning[0]] = meaning[1]
-        return parts[0].rstrip("\r"), tuple(lines), found
-
-    def _learn(self, part: str) -> _Known | None:
-        match = _ONE_SIMPLE_LINE.fullmatch(part)
-        if match is None or "((" in part or ") (" in part:
+        try:
+            known = list(map(self._seen.__getitem__, parts[2:-1]))
+        except _NotSimple:
             return None
-        line = (match[1], match[2])
-        entry = _TABLE.get(line[0])
-        known = (line, None if entry is None else (entry[0], entry[1](line[1])))
-        if len(self._seen) >= SEEN_MAX:
-            self._seen.clear()
-        self._seen[part] = known
-        return known
+        if not known:
+            return parts[0].rstrip("\r"), (), {}
+        lines, meanings = zip(*known, strict=True)
+        found = dict(meanings)
+        found.pop(_NO_MEANING, None)
+        return parts[0].rstrip("\r"), lines, found
 
 
 def _build(
