@@ -189,8 +189,10 @@ class MqttPublisher:
                 event = self._source.get(self._wait(time.monotonic()))
                 if event is not None:
                     self._handle(event)
-                elif getattr(self._source, "closed", False):
-                    break  # the link's fan-out went away
+                elif getattr(self._source, "closed", False) or getattr(
+                    self._source, "ended", False
+                ):
+                    break  # the link is done (the collector stops): offline, and end
                 self._service(time.monotonic())
         except MqttConfigError as error:
             self.log.error("MQTT publishing stopped: %s", error)
