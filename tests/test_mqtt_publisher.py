@@ -31,7 +31,8 @@ from mqtt_helpers import (
 )
 
 from p1tui.link.events import LinkState, StateChanged
-from p1tui.mqtt import MeterTopics, MqttPublisher, from_section
+from p1tui.link.fanout import FanOut
+from p1tui.mqtt import MeterTopics, MqttPublisher, from_section, start_mqtt
 from p1tui.mqtt.readings import discovery_messages, meter_level, state_messages
 
 pytestmark = pytest.mark.skipif(
@@ -384,18 +385,20 @@ def test_mqtts_with_the_configured_ca_and_a_clear_word_without_it(
 def test_start_mqtt_subscribes_to_the_links_fan_out_and_stop_unsubscribes(
     broker: Broker, watcher: Watcher
 ) -> None:
-    fanout_module = pytest.importorskip("p1tui.link.fanout", reason="the link's FanOut")
-    from p1tui.mqtt import start_mqtt
-
-    fanout = fanout_module.FanOut()
+    fanout = FanOut()
     publisher = start_mqtt({"url": broker.url, "meter_name": "house"}, fanout)
     (subscription,) = fanout.subscriptions
     raw = telegram_bytes(BE)
     fanout.publish(received(raw))
     watcher.wait_for("p1tui/house/peak_month_max_kw")
     watcher.wait_for("p1tui/house/availability", "online")
-    fanout.publish(StateChanged(LinkState.STOPPED, "stopped", time.time()))
+    fanout.publish(StateChanged(LinkState.DISCONNECTED, "cable unplugged", time.time(), 5.0))
     watcher.wait_for("p1tui/house/availability", "offline")
+    fanout.publish(received(raw))
+    watcher.wait_for("p1tui/house/availability", "online", count=2)
+    fanout.end()  # the collector stops: the publisher says offline and ends by itself
+    watcher.wait_for("p1tui/house/availability", "offline", count=2)
+    wait_until(lambda: not publisher.running, 30, "the publisher to end")
     publisher.stop()
     assert subscription.closed
     assert fanout.subscriptions == ()

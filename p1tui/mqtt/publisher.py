@@ -164,6 +164,11 @@ class MqttPublisher:
     def connected(self) -> bool:
         return self._connected
 
+    @property
+    def running(self) -> bool:
+        """The publisher's thread runs (it ends on :meth:`stop` or when the link ends)."""
+        return self._thread is not None and self._thread.is_alive()
+
     def start(self) -> None:
         if self._thread is not None:
             raise RuntimeError("the MQTT publisher is already running")
