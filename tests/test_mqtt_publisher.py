@@ -386,7 +386,7 @@ def test_start_mqtt_subscribes_to_the_links_fan_out_and_stop_unsubscribes(
     broker: Broker, watcher: Watcher
 ) -> None:
     fanout = FanOut()
-    publisher = start_mqtt({"url": broker.url, "meter_name": "house"}, fanout)
+    publisher = start_mqtt(from_section({"url": broker.url, "meter_name": "house"}), fanout)
     (subscription,) = fanout.subscriptions
     raw = telegram_bytes(BE)
     fanout.publish(received(raw))

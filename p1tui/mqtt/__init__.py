@@ -9,10 +9,8 @@ link's fan-out.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Protocol
 
+from ..link.fanout import FanOut
 from .publisher import LOG, EventSource, Inbox, MqttPublisher
 from .readings import MeterTopics, discovery_messages, readings, state_messages
 from .settings import MqttConfigError, MqttSettings, from_section, parse_url
@@ -21,28 +19,15 @@ QUEUE_SIZE = 64
 """Events the publisher may lag behind the meter before the oldest are dropped."""
 
 
-class FanOut(Protocol):
-    """What :func:`start_mqtt` needs of the link's fan-out."""
-
-    def subscribe(self, name: str, maxsize: int = ...) -> EventSource: ...
-
-
 def start_mqtt(
-    section: Mapping[str, object],
-    fanout: FanOut,
-    *,
-    url: str | None = None,
-    base_dir: Path | None = None,
-    log: logging.Logger | None = None,
+    settings: MqttSettings, fanout: FanOut, *, log: logging.Logger | None = None
 ) -> MqttPublisher:
-    """A running publisher fed by its own subscription to ``fanout``.
+    """A running publisher fed by its own bounded subscription to the link's ``fanout``.
 
-    ``section`` is the config's ``[mqtt]`` table and ``url`` the ``--mqtt`` option, which
-    wins over its ``url``. Raises :class:`MqttConfigError` (a one-line message for the
-    user) when the settings cannot be used. ``log`` is where it reports (the collector's
-    log; default the ``p1tui.mqtt`` logger).
+    ``settings`` come from :func:`from_section` (the ``[mqtt]`` table and ``--mqtt``);
+    ``log`` is where it reports (the collector's log; default the ``p1tui.mqtt`` logger).
+    It ends by itself, after publishing ``offline``, when the fan-out ends.
     """
-    settings = from_section(section, url=url, base_dir=base_dir)
     subscription = fanout.subscribe("mqtt", maxsize=QUEUE_SIZE)
     publisher = MqttPublisher(settings, subscription, log=log or LOG)
     publisher.start()
@@ -51,7 +36,6 @@ def start_mqtt(
 
 __all__ = [
     "EventSource",
-    "FanOut",
     "Inbox",
     "MeterTopics",
     "MqttConfigError",
