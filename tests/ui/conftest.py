@@ -86,3 +86,8 @@ async def wait_until(pilot, predicate, timeout: float = 5.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting for the app")
         await pilot.pause(0.05)
+
+
+def screen_text(app) -> str:
+    """The screen as a person sees it, one line per terminal row (Textual's compositor)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
