@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.notifications import Notify
 
 os.environ["TEXTUAL_ANIMATIONS"] = "none"
 os.environ["TZ"] = "Europe/Amsterdam"
@@ -91,3 +92,18 @@ async def wait_until(pilot, predicate, timeout: float = 5.0) -> None:
 def screen_text(app) -> str:
     """The screen as a person sees it, one line per terminal row (Textual's compositor)."""
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+class Notes:
+    """The app's notifications, as a ``message_hook`` for ``run_test`` collects them."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def __call__(self, message: object) -> None:
+        if isinstance(message, Notify):
+            self.messages.append(message.notification.message)
+
+    def any(self, text: str) -> bool:
+        """True when some notification so far contains ``text``."""
+        return any(text in message for message in self.messages)
