@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +29,11 @@ from .screens.log import LogScreen
 from .screens.settings import SettingsScreen
 from .view import View
 
+EXIT_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+"""End the monitor like ctrl+q, restoring the terminal: ``kill``, a closed SSH session."""
+
 
 class ReaderLike(Protocol):
     """What the app needs from :class:`p1tui.link.reader.Reader`."""
@@ -49,6 +56,8 @@ class P1App(App[None]):
     Everything the outside world provides is injected, so tests run the real app on
     fixed telegrams: ``reader_factory=None`` runs without a reader (feed events through
     :attr:`feed`), ``clock`` fixes the time, ``config_path`` keeps the user's file out.
+    ``exit_on_signals`` (the command line's app; an app run in a test's thread cannot
+    take signals) quits on SIGTERM and SIGHUP.
     """
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
@@ -86,6 +95,7 @@ class P1App(App[None]):
         clock: Callable[[], float] = time.time,
         save_dir: Path | None = None,
         detector: Detector | None = None,
+        exit_on_signals: bool = False,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -97,6 +107,7 @@ class P1App(App[None]):
         self.clock = clock
         self.save_dir = Path.cwd() if save_dir is None else save_dir
         self.detector = detector
+        self.exit_on_signals = exit_on_signals
         self._resume_after_detect = False
         self._detection: threading.Event | None = None
         """Set while a detection runs; setting the event cancels it."""
@@ -117,6 +128,10 @@ class P1App(App[None]):
         return self.saved_serial or SerialSettings("")
 
     def on_mount(self) -> None:
+        if self.exit_on_signals:
+            loop = asyncio.get_running_loop()
+            for signum in EXIT_SIGNALS:
+                loop.add_signal_handler(signum, self.exit)
         if self.config_problem:
             self.notify(
                 self.config_problem,
@@ -133,6 +148,10 @@ class P1App(App[None]):
         self.set_interval(self.TICK, self._tick)
 
     def on_unmount(self) -> None:
+        if self.exit_on_signals:
+            loop = asyncio.get_running_loop()
+            for signum in EXIT_SIGNALS:
+                loop.remove_signal_handler(signum)
         if self._detection is not None:
             self._detection.set()  # the detection closes the port and its thread ends
         if self.reader is not None:
