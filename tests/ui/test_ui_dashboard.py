@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from conftest import NOW, plain, telegram_events
+from conftest import NOW, plain, screen_text, telegram_events
 
 NL5 = "openhab__iskra-am550t-3ph-gas__1.txt"
 NL42 = "dsmrparser__kaifa-dsmr42-3ph__1.txt"
@@ -89,6 +91,8 @@ async def test_nl22_without_clock_and_gas_on_channel_2(make_app):
     assert "ch1" not in shown["mbus"]
     assert "valve open" in shown["mbus"]
     assert "no per-phase values" in shown["phases"]
+    # no meter clock: the capture time is shown, but no age (the host's clock is no measure)
+    assert "at 11-22 21:00 ·" in shown["mbus"] and "ago" not in shown["mbus"]
 
 
 async def test_belgian_meter_names_tariffs_and_shows_peaks_and_water(make_app):
@@ -186,3 +190,38 @@ async def test_mbus_age_is_measured_on_the_meter_clock(make_app, clock):
         app.refresh_view()
         await pilot.pause()
         assert "at 23:15, 6 min ago" in plain(mbus)
+
+
+async def test_below_80x24_power_counters_and_tariff_are_on_screen_the_rest_scrolls(make_app):
+    app = make_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        for event in telegram_events(BE_PEAKS_WATER):
+            app.feed(event)
+        await pilot.pause()
+        screen = app.screen
+        for selector in ("#power", "#tariffs"):  # whole, without scrolling
+            region = screen.query_one(selector).region
+            assert region.height > 0 and region.right <= 60 and region.bottom <= 19
+        shown = screen_text(app)
+        assert "TAKING 338 W FROM THE GRID" in shown
+        # table rows keep their columns: one row each, the active tariff marked
+        assert "▶ T1 day        301.548       0.005" in shown
+        assert "  total         571.562       0.005" in shown
+        assert "now: tariff 1, day" in shown
+        assert "Events" not in shown  # below, a scroll away
+        await pilot.press("end")
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "Events" in shown and "2023-10 4.927 kW (10-16 13:00)" in shown
+        await pilot.press("home")
+        await pilot.pause()
+        assert "TAKING 338 W FROM THE GRID" in screen_text(app)
+
+
+async def test_a_meter_without_phases_says_so_in_full_at_80x24(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        for event in telegram_events(NL22_GAS_CH2):
+            app.feed(event)
+        await pilot.pause()
+        assert re.search(r"│ meter sends no per-phase values *│", screen_text(app))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import NOW, screen_text
+from conftest import NOW, Notes, plain, screen_text
 
 from p1tui.link.diagnosis import explain_bytes
 from p1tui.link.events import Diagnosis, LinkState, StateChanged
@@ -51,3 +51,15 @@ async def test_the_whole_diagnosis_and_advice_are_on_screen(make_app, size, mode
         await pilot.pause()
         assert "⚠" not in status_rows(app)
         assert app.screen.query_one("StatusBar").region.height < height
+
+
+async def test_a_network_link_is_not_described_with_serial_settings(make_app):
+    app = make_app(settings=SerialSettings("socket://192.168.1.20:23"))
+    notes = Notes()
+    async with app.run_test(size=(80, 24), message_hook=notes) as pilot:
+        await pilot.pause()
+        status = plain(app.screen.query_one("StatusBar"))
+        assert status.endswith("\nsocket://192.168.1.20:23")  # no "115200 8N1"
+        app.apply(SerialSettings("socket://192.168.1.21:8088"))
+        await pilot.pause()
+        assert notes.messages[-1] == "reading socket://192.168.1.21:8088"
