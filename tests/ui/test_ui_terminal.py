@@ -66,9 +66,15 @@ def test_monitor_in_tmux_on_a_pseudo_terminal(tmp_path):
             wait_screen(session, "Port or URL", port)
             # tab from the port field to the presets (on DSMR 4/5, what the port uses), open
             # them, pick the next one, DSMR 2.2/3.0, apply
-            for key in ("Tab", "Enter", "Down", "Enter", "C-r"):
-                tmux("send-keys", "-t", session, key)
-                time.sleep(0.2)
+            tmux("send-keys", "-t", session, "Tab")
+            time.sleep(0.2)
+            tmux("send-keys", "-t", session, "Enter")
+            wait_screen(session, "DSMR 2.2/3.0 (9600 7E1)")  # the list is open
+            tmux("send-keys", "-t", session, "Down")
+            time.sleep(0.2)
+            tmux("send-keys", "-t", session, "Enter")
+            wait_screen(session, "Baud rate    9600")  # the preset filled the fields
+            tmux("send-keys", "-t", session, "C-r")
             wait_screen(session, f"{port} 9600 7E1", "RECEIVING")
             tmux("send-keys", "-t", session, "C-s")
             deadline = time.monotonic() + 10
