@@ -218,10 +218,18 @@ async def test_below_80x24_power_counters_and_tariff_are_on_screen_the_rest_scro
         assert "TAKING 338 W FROM THE GRID" in screen_text(app)
 
 
-async def test_a_meter_without_phases_says_so_in_full_at_80x24(make_app):
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        (NL22_GAS_CH2, "meter sends no per-phase values"),
+        (HEAT_ONLY, "meter sends no electricity counters"),
+        (NO_MBUS, "no M-Bus meter coupled"),
+    ],
+)
+async def test_what_a_meter_lacks_is_said_in_full_at_80x24(make_app, name, said):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        for event in telegram_events(NL22_GAS_CH2):
+        for event in telegram_events(name):
             app.feed(event)
         await pilot.pause()
-        assert re.search(r"│ meter sends no per-phase values *│", screen_text(app))
+        assert re.search(rf"│ {said} *│", screen_text(app))

@@ -27,7 +27,7 @@ class MBusPanel(TelegramPanel):
 
     def telegram_content(self, t: Telegram, view: View) -> Content:
         if not t.mbus:
-            return Content("no M-Bus meter on this electricity meter")
+            return Content("no M-Bus meter coupled")
         width = self.content_size.width
         meter_now = view.meter_now
         return lines(
