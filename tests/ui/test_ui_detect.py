@@ -50,12 +50,12 @@ async def test_detect_on_a_silent_port_is_cancelled_with_escape_and_runs_once(ma
             await pilot.press("ctrl+t")  # a second detection is refused, not started
             await wait_until(pilot, lambda: notes.any("already running"))
             assert detector.started == 1
-            assert "esc Cancel detect" in screen_text(app)
+            await wait_until(pilot, lambda: "esc Cancel detect" in screen_text(app))
             await pilot.press("escape")
             await wait_until(pilot, lambda: notes.any(f"detection on {port} cancelled"), 10)
             assert detector.running == 0 and detector.started == 1
             assert app.current_mode == "settings"  # escape cancelled, it did not go back
-            assert "Cancel detect" not in screen_text(app)
+            await wait_until(pilot, lambda: "Cancel detect" not in screen_text(app))
             await pilot.press("escape")  # with nothing to cancel, escape goes back
             await wait_until(pilot, lambda: app.current_mode == "dashboard")
 
