@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import NOW, Notes, plain, screen_text
+from conftest import NOW, Notes, plain, screen_text, telegram_events
 
 from p1tui.link.diagnosis import explain_bytes
 from p1tui.link.events import Diagnosis, LinkState, StateChanged
@@ -13,6 +13,7 @@ from p1tui.link.serial_source import DIALOUT_ADVICE
 from p1tui.link.settings import SerialSettings
 
 PORT = "/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A10KZ8F3-if00-port0"
+NL5 = "openhab__iskra-am550t-3ph-gas__1.txt"
 
 
 def words(text: str) -> str:
@@ -63,3 +64,19 @@ async def test_a_network_link_is_not_described_with_serial_settings(make_app):
         app.apply(SerialSettings("socket://192.168.1.21:8088"))
         await pilot.pause()
         assert notes.messages[-1] == "reading socket://192.168.1.21:8088"
+
+
+async def test_a_long_diagnosis_leaves_the_counters_whole_at_80x24(make_app):
+    settings = SerialSettings(PORT)
+    app = make_app(settings=settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for event in telegram_events(NL5):
+            app.feed(event)
+        app.feed(StateChanged(LinkState.DISCONNECTED, f"permission denied on {PORT}.", NOW, 30))
+        app.feed(explain_bytes(os.urandom(4096), settings))
+        await pilot.pause()
+        assert app.screen.query_one("StatusBar").region.height >= 6
+        shown = screen_text(app)
+        assert "now: tariff 1, low" in shown  # the last row of the counters
+        tariffs = app.screen.query_one("#tariffs").region
+        assert tariffs.bottom <= app.screen.query_one("Footer").region.y
