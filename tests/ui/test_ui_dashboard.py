@@ -7,6 +7,8 @@ import re
 import pytest
 from conftest import NOW, plain, screen_text, telegram_events
 
+from p1tui.link.events import LinkState, StateChanged
+
 NL5 = "openhab__iskra-am550t-3ph-gas__1.txt"
 NL42 = "dsmrparser__kaifa-dsmr42-3ph__1.txt"
 NL22_GAS_CH2 = "dsmrtools__iskra-mt382-dsmr22-gasch2__1.txt"
@@ -163,9 +165,15 @@ async def test_stale_data_is_dimmed_with_its_age(make_app, clock):
         clock.now = NOW + 125
         app.refresh_view()
         await pilot.pause()
+        assert not tariffs.has_class("-stale")  # old, but stale is the link's verdict
+        app.feed(StateChanged(LinkState.STALE, "no telegram for 30 s", NOW + 30))
+        await pilot.pause()
         assert tariffs.has_class("-stale")
         assert str(tariffs.border_subtitle) == "data 2 min old"
         assert str(app.screen.query_one("#power").border_subtitle) == "data 2 min old"
+        events_box = app.screen.query_one("#events-box")  # the events' border, dimmed too
+        assert events_box.has_class("-stale")
+        assert str(events_box.border_subtitle) == "data 2 min old"
         status = plain(app.screen.query_one("StatusBar"))
         assert "STALE" in status and "last telegram 2 min ago" in status
 

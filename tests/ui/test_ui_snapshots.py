@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import NOW, PORTS, USB, Clock, events_from, telegram_events
+from conftest import NOW, PORTS, TELEGRAMS, USB, Clock, link_events, telegram_events
 
-from p1tui.link.diagnosis import crc_failures, explain_bytes
+from p1tui.link.diagnosis import explain_bytes
 from p1tui.link.events import LinkEvent, LinkState, StateChanged
 from p1tui.link.serial_source import UNPLUGGED_ADVICE
 from p1tui.link.settings import SerialSettings
@@ -34,8 +34,9 @@ def app_with(name: str, settings=USB) -> P1App:
     clock = Clock(received + 1)
     app = P1App(settings, reader_factory=None, list_ports=lambda: list(PORTS), clock=clock)
     raw = events[0].frame.raw
-    broken = events_from(raw.replace(b"(", b"[", 1) + b"\r\n", received - 1)
-    app.call_later(lambda: [app.feed(e) for e in [*broken, *telegram_events(name, received)]])
+    broken = raw.replace(b"(", b"[", 1) + b"\r\n"
+    fed = link_events((broken, received - 1), ((TELEGRAMS / name).read_bytes(), received))
+    app.call_later(lambda: [app.feed(e) for e in fed])
     return app
 
 
@@ -82,11 +83,9 @@ class TestSettings:
 
 
 class TestStale:
-    def test_data_two_minutes_old_is_dimmed_with_its_age(self, snap_compare):
-        events = [
-            StateChanged(LinkState.RECEIVING, "telegrams arrive", NOW - 125),
-            *telegram_events(NL5, NOW - 125),
-        ]
+    def test_data_40_s_old_from_a_10_s_meter_is_dimmed_with_its_age(self, snap_compare):
+        raw = (TELEGRAMS / NL5).read_bytes()
+        events = link_events((raw, NOW - 50), (raw, NOW - 40), now=NOW)
         assert snap_compare(app_after(events), terminal_size=(80, 24), run_before=steady)
 
 
@@ -129,10 +128,8 @@ class TestCrcFailures:
         """Telegrams arrive, three of the last ten fail their CRC."""
         raw = telegram(NL5)
         broken = raw.replace(b"1-0:1.8.1(000156.167", b"1-0:1.8.1(000156.168")
-        events: list[LinkEvent] = []
-        for i in range(10):
-            events += events_from(broken if i % 3 == 1 else raw, NOW - 10 + i)
-        return app_after([*events, crc_failures(3, 10)])
+        arrivals = [(broken if i % 3 == 1 else raw, NOW - 10 + i) for i in range(10)]
+        return app_after(link_events(*arrivals))
 
     def test_dashboard_counts_them_and_says_why(self, snap_compare):
         assert snap_compare(self.crc_trouble(), terminal_size=(80, 24), run_before=steady)

@@ -51,3 +51,8 @@ class DashboardScreen(MonitorScreen):
         self.query_one(PowerPanel).show(view)
         for panel in (TariffPanel, PhasesPanel, MBusPanel, EventsPanel):
             self.query_one(panel).show(view)
+        # The events scroll inside a box that draws their border: it shows their age.
+        events, box = self.query_one(EventsPanel), self.query_one("#events-box")
+        box.set_class(events.has_class("-stale"), "-stale")
+        if box.border_subtitle != events.border_subtitle:
+            box.border_subtitle = events.border_subtitle
