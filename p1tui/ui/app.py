@@ -14,6 +14,7 @@ from textual.screen import Screen
 
 from .. import config as config_file
 from ..link.events import LinkEvent, StatsUpdated
+from ..link.fanout import FanOut
 from ..link.settings import SerialSettings, SourceSettings
 from ..link.source import LinkError
 from .feed import LinkFeed
@@ -96,7 +97,9 @@ class P1App(App[None]):
         self.detector = detector
         self._resume_after_detect = False
         self.monitor = Monitor()
-        self.feed = LinkFeed(self)
+        self.link_events = FanOut()
+        """What the reader publishes; the app's :attr:`feed` is one subscriber."""
+        self.feed = LinkFeed(self, self.link_events)
         self.reader: ReaderLike | None = None
         self._painted_at = float("-inf")
 
@@ -113,7 +116,14 @@ class P1App(App[None]):
 
     def on_mount(self) -> None:
         if self.config_problem:
-            self.notify(self.config_problem, title="Config file", severity="warning", timeout=15)
+            self.notify(
+                self.config_problem,
+                title="Config file",
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
+        self.feed.start()
         if self.settings is None:
             self.switch_mode("settings")
         else:
@@ -124,16 +134,18 @@ class P1App(App[None]):
     def on_unmount(self) -> None:
         if self.reader is not None:
             self.reader.stop(timeout=1.0)
+        self.feed.close()
 
     def _start_reader(self, settings: SourceSettings) -> None:
         if self.reader_factory is None:
             return
-        self.reader = self.reader_factory(settings, self.feed)
+        self.reader = self.reader_factory(settings, self.link_events.publish)
         self.reader.start()
 
     def on_link_activity(self, _: LinkActivity) -> None:
         events = self.feed.drain()
         if events:
+            self.monitor.dropped = self.feed.dropped
             self.monitor.apply_all(events, self.clock())
             # The reader's once-a-second statistics come out of step with the telegrams:
             # repainting for them alone would paint a 1 s meter twice a second. The ages
@@ -157,12 +169,15 @@ class P1App(App[None]):
     def apply(self, settings: SourceSettings) -> None:
         """Switch the link to ``settings`` now."""
         self.settings = settings
+        if self.reader is not None:
+            self.reader.change_settings(settings)  # from here on only the new link reports
+        # What the old link said before the switch is applied first, then forgotten: the
+        # status bar shows the new port as connecting, never the old port's verdict.
+        self.monitor.apply_all(self.feed.drain(), self.clock())
         self.monitor.new_link()
         if self.reader is None:
             self._start_reader(settings)
-        else:
-            self.reader.change_settings(settings)
-        self.notify(f"reading {settings.describe()}")
+        self.notify(f"reading {settings.describe()}", markup=False)
         self.refresh_view()
 
     def on_apply_settings(self, message: ApplySettings) -> None:
@@ -175,14 +190,13 @@ class P1App(App[None]):
         if not isinstance(settings, SerialSettings):
             return
         try:
-            path = config_file.save(config_file.Config(serial=settings), self.config_path)
-        except OSError as error:
-            reason = error.strerror or str(error)
-            self.notify(f"could not save the settings: {reason}", severity="error")
+            path = config_file.save_serial(settings, self.config_path)
+        except config_file.ConfigError as error:
+            self.notify(str(error), severity="error", timeout=15, markup=False)
             return
         self.saved_serial = settings
         self.config_problem = None
-        self.notify(f"saved to {path}")
+        self.notify(f"saved to {path}", markup=False)
 
     def action_help(self) -> None:
         """Open the help, or close it when it is showing (F1 toggles)."""
@@ -202,7 +216,9 @@ class P1App(App[None]):
             self._resume_after_detect = self._reading_port(port)
             if self._resume_after_detect and self.reader is not None:
                 self.reader.stop()
-            self.notify(f"trying the usual settings on {port} (up to a minute)…", timeout=10)
+            self.notify(
+                f"trying the usual settings on {port} (up to a minute)…", timeout=10, markup=False
+            )
             self._detect(port)
 
     def _reading_port(self, port: str) -> bool:
@@ -228,4 +244,6 @@ class P1App(App[None]):
             text = f"detected {message.found.describe()}: ctrl+r applies, ctrl+s saves"
         else:
             text = message.problem or f"no usual setting gave valid telegrams on {message.port}"
-        self.notify(text, severity="information" if message.found else "warning", timeout=10)
+        self.notify(
+            text, severity="information" if message.found else "warning", timeout=10, markup=False
+        )
