@@ -12,6 +12,7 @@ from typing import BinaryIO, TextIO
 
 from ..dsmr import Decoded, Decoder, FramerStats
 from ..dsmr.export import JsonWriter
+from ..errors import CommandError
 
 CHUNK = 1 << 16
 
@@ -104,6 +105,11 @@ def _decode_one(name: str, decoder: Decoder) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Decode every input; 0 when all were read, 2 when one could not be."""
+    # A closed descriptor (`<&-`, `>&-`) leaves Python no stream at all.
+    if sys.stdout is None:
+        raise CommandError("standard output is closed: redirect it to a file or a pipe")
+    if sys.stdin is None and (not args.files or "-" in args.files):
+        raise CommandError("standard input is closed: name a FILE or pipe the data in")
     with _rare_gc_passes():
         return _decode_all(args)
 
