@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-HEADLESS_PACKAGES = ("p1tui.dsmr", "p1tui.link", "p1tui.sim")
+HEADLESS_PACKAGES = ("p1tui.dsmr", "p1tui.link", "p1tui.sim", "p1tui.store")
 HEADLESS_MODULES = ("p1tui.commands.decode",)
 
 _PROBE = """
@@ -62,7 +62,7 @@ def test_headless_modules_do_not_import_textual() -> None:
     assert any(m.startswith("p1tui.link.") for m in result["modules"])
 
 
-@pytest.mark.parametrize("package", ["p1tui.dsmr", "p1tui.link"])
+@pytest.mark.parametrize("package", ["p1tui.dsmr", "p1tui.link", "p1tui.store"])
 def test_every_module_of_the_package_is_walked(package: str) -> None:
     """The walk finds the package's modules on disk, so none escapes the check."""
     spec = importlib.util.find_spec(package)

@@ -1,0 +1,41 @@
+"""``--db`` and the ``[history]`` section, shared by the commands that use the history."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..cli import CommandError
+from ..store import (
+    HistorySettings,
+    Store,
+    StoreError,
+    StoreLocked,
+    load_history_settings,
+    open_store,
+)
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        type=Path,
+        metavar="PATH",
+        help="the history database (default: [history] db in the config, else "
+        "history.sqlite3 in the user data directory)",
+    )
+
+
+def history_settings(args: argparse.Namespace) -> HistorySettings:
+    try:
+        return load_history_settings(args.db)
+    except ValueError as error:
+        raise CommandError(f"the config's [history] section: {error}") from None
+
+
+def open_history(settings: HistorySettings, *, readonly: bool) -> Store:
+    """The store, or a CommandError in one sentence (locked, damaged, missing)."""
+    try:
+        return open_store(settings.db, readonly=readonly)
+    except (StoreError, StoreLocked) as error:
+        raise CommandError(str(error)) from None

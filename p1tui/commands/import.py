@@ -1,0 +1,114 @@
+"""``p1tui import``: raw captures into the history, with a one-line summary."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import BinaryIO
+
+from ..dsmr import DSMRError, Framer, FramerStats, parse
+from ..store import HistoryWriter
+from ..store.periods import local_date, zone_info
+from .history_db import add_db_option, history_settings, open_history
+from .termination import sigterm_as_ctrl_c
+
+CHUNK = 1 << 16
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``import`` subcommand."""
+    parser = subparsers.add_parser(
+        "import",
+        help="add raw captures (from `p1tui record`, or any file of telegrams) to the history",
+        description=(
+            "Read raw P1 data and add every valid telegram to the history, placed by the "
+            "meter's own time stamps. Importing the same telegrams again adds nothing; "
+            "telegrams whose CRC fails are left out. Ends with a one-line summary."
+        ),
+    )
+    parser.add_argument(
+        "files", nargs="*", metavar="FILE", help="files to read; none or '-' reads stdin"
+    )
+    add_db_option(parser)
+    parser.set_defaults(run=run)
+
+
+def _import_stream(stream: BinaryIO, framer: Framer, writer: HistoryWriter) -> None:
+    add = writer.add
+    now = time.time()
+    for chunk in iter(lambda: stream.read(CHUNK), b""):
+        for frame in framer.feed(chunk):
+            _add(frame, writer, add, now)
+    for frame in framer.close():
+        _add(frame, writer, add, now)
+
+
+def _add(frame, writer: HistoryWriter, add, now: float) -> None:
+    if not frame.valid:
+        return
+    try:
+        telegram = parse(frame)
+    except DSMRError:
+        return
+    if telegram.timestamp is None:
+        writer.skipped += 1  # a capture without time stamps cannot be placed in time
+        return
+    add(telegram, now)
+
+
+def _summary(writer: HistoryWriter, stats: list[FramerStats], zone_name: str) -> str:
+    zone = zone_info(zone_name)
+    days = sorted({local_date(hour * 3600, zone) for hour in writer.hours})
+    failures = sum(s.crc_failures for s in stats)
+    text = (
+        f"{writer.telegrams} telegram{'s' if writer.telegrams != 1 else ''}, "
+        f"{writer.minutes} minute{'s' if writer.minutes != 1 else ''} written, "
+        f"{len(days)} day{'s' if len(days) != 1 else ''} covered"
+    )
+    if days:
+        text += f" ({days[0]}" + (f" to {days[-1]})" if len(days) > 1 else ")")
+    if writer.skipped:
+        text += f", {writer.skipped} without time stamp or counters skipped"
+    return text + f", {failures} CRC failure{'s' if failures != 1 else ''}"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Import every input; 0 when all were read, 2 when one could not be."""
+    settings = history_settings(args)
+    store = open_history(settings, readonly=False)
+    status = 0
+    stats: list[FramerStats] = []
+    writer = HistoryWriter(store, keep_minutes_days=settings.keep_minutes_days)
+    try:
+        with sigterm_as_ctrl_c():
+            for name in args.files or ["-"]:
+                framer = Framer()
+                stats.append(framer.stats)
+                try:
+                    if name == "-":
+                        _import_stream(sys.stdin.buffer, framer, writer)
+                    else:
+                        with open(name, "rb") as stream:
+                            _import_stream(stream, framer, writer)
+                except OSError as error:
+                    print(
+                        f"p1tui import: cannot read {name}: {error.strerror or error}",
+                        file=sys.stderr,
+                    )
+                    status = 2
+            writer.close()
+    except KeyboardInterrupt:
+        writer.close()
+        print(
+            f"p1tui import: stopped; {_summary(writer, stats, settings.timezone or writer.zone)}",
+            file=sys.stderr,
+        )
+        store.close()
+        return 130
+    print(
+        f"p1tui import: {_summary(writer, stats, settings.timezone or writer.zone)}",
+        file=sys.stderr,
+    )
+    store.close()
+    return status
