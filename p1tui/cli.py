@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from . import __version__
 from .ui import launch
 
-COMMANDS = ("decode", "simulate", "record", "detect", "ports", "import")
+COMMANDS = ("decode", "simulate", "record", "detect", "ports", "import", "history")
 """Subcommand modules in p1tui.commands, in the order ``--help`` lists them."""
 
 

@@ -14,6 +14,8 @@ from ..store import (
     load_history_settings,
     open_store,
 )
+from ..store.prices import Prices, parse_prices
+from ..store.settings import config_section
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
@@ -39,3 +41,11 @@ def open_history(settings: HistorySettings, *, readonly: bool) -> Store:
         return open_store(settings.db, readonly=readonly)
     except (StoreError, StoreLocked) as error:
         raise CommandError(str(error)) from None
+
+
+def prices_setting() -> Prices:
+    """``[prices]`` from the config, checked (CommandError names the bad key)."""
+    try:
+        return parse_prices(config_section("prices"))
+    except ValueError as error:
+        raise CommandError(f"the config's [prices] section: {error}") from None

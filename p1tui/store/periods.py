@@ -6,6 +6,7 @@ has 23 hours and the day it ends 25 (the repeated hour shows twice, with its off
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
@@ -121,3 +122,13 @@ def period_of(kind: str, day: date, zone: ZoneInfo) -> Period:
     if kind == "month":
         return Period("month", day.replace(day=1), zone)
     return Period("year", date(day.year, 1, 1), zone)
+
+
+def store_zone(conn: sqlite3.Connection, override: str | None) -> ZoneInfo:
+    """The zone a store's days are counted in: the setting, else the meter's country."""
+    if override:
+        return zone_info(override)
+    row = conn.execute(
+        "SELECT variant FROM series WHERE slot = 0 ORDER BY first_ts DESC LIMIT 1"
+    ).fetchone()
+    return zone_info(meter_zone(row[0] if row else None))

@@ -89,8 +89,8 @@ CREATE TABLE event (
 ) WITHOUT ROWID""",
     """
 CREATE TABLE price (
-    start INTEGER PRIMARY KEY,      -- UTC epoch seconds
-    end INTEGER NOT NULL,
+    start_ts INTEGER PRIMARY KEY,   -- UTC epoch seconds
+    end_ts INTEGER NOT NULL,
     import REAL NOT NULL,           -- per kWh
     export REAL                     -- per kWh; NULL: the contract's compensation
 )""",

@@ -1,0 +1,160 @@
+"""``p1tui history``: what was used and delivered in a day, week, month or year, and its cost."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from datetime import date, datetime
+
+from ..store.periods import Period, period_of, store_zone
+from ..store.prices import Prices
+from ..store.report import summary
+from .history_db import add_db_option, history_settings, open_history, prices_setting
+
+TARIFF_NAMES = {
+    "be": ("day", "night"),
+}
+"""How each variant names its tariffs (the Dutch meaning otherwise: 1 low, 2 normal)."""
+DUTCH_TARIFFS = ("low", "normal")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``history`` subcommand."""
+    parser = subparsers.add_parser(
+        "history",
+        help="energy, gas, water and costs of a day, week, month or year",
+        description=(
+            "Show what the house imported and exported per tariff, the gas and water it "
+            "used, and what it cost (with [prices] in the config or `p1tui prices import`), "
+            "for one local day (default: today), ISO week, month or year."
+        ),
+    )
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--day", type=_day, metavar="DATE", help="YYYY-MM-DD (default: today)")
+    which.add_argument("--week", type=_day, metavar="DATE", help="the week (Monday-Sunday) of DATE")
+    which.add_argument("--month", type=_month, metavar="YYYY-MM")
+    which.add_argument("--year", type=_year, metavar="YYYY")
+    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_db_option(parser)
+    parser.set_defaults(run=run)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date such as 2026-03-29") from None
+
+
+def _month(text: str) -> date:
+    try:
+        return datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month such as 2026-03") from None
+
+
+def _year(text: str) -> date:
+    if not (text.isdigit() and len(text) == 4):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a year such as 2026")
+    return date(int(text), 1, 1)
+
+
+def chosen_period(args: argparse.Namespace, zone) -> Period:
+    for kind in ("week", "month", "year", "day"):
+        day = getattr(args, kind)
+        if day is not None:
+            return period_of(kind, day, zone)
+    return period_of("day", datetime.now(zone).date(), zone)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = history_settings(args)
+    prices = prices_setting()
+    with open_history(settings, readonly=True) as store:
+        zone = store_zone(store.conn, settings.timezone)
+        period = chosen_period(args, zone)
+        result = summary(store.conn, period, prices)
+        variant = store.conn.execute(
+            "SELECT variant FROM series WHERE slot = 0 ORDER BY first_ts DESC LIMIT 1"
+        ).fetchone()
+    if args.format == "json":
+        print(json.dumps(result))
+    elif args.format == "csv":
+        _csv(result, period)
+    else:
+        print(
+            table(
+                result,
+                period,
+                prices,
+                TARIFF_NAMES.get(variant[0] if variant else "", DUTCH_TARIFFS),
+            )
+        )
+    return 0
+
+
+def _csv(result: dict, period: Period) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["from", "import_kwh", "export_kwh", "gas_m3"])
+    for entry in result[period.parts_name]:
+        writer.writerow(["" if v is None else v for v in entry.values()])
+
+
+def _number(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _part_label(entry: dict, period: Period) -> str:
+    stamp = entry["from"]
+    if period.kind == "day":
+        return f"{stamp[11:16]} {stamp[19:22]}"  # 02:00 +02 and 02:00 +01 on the long day
+    if period.kind == "year":
+        return stamp[:7]
+    day = date.fromisoformat(stamp[:10])
+    return f"{day.strftime('%a')} {stamp[:10]}"
+
+
+def table(result: dict, period: Period, prices: Prices, tariff_names: tuple[str, str]) -> str:
+    """The period as a table for the terminal (fits 80 columns)."""
+    name = (
+        f"{period.kind.capitalize()} {period.label}"
+        if period.kind != "day"
+        else period.first.strftime("%A %Y-%m-%d")
+    )
+    lines = [f"{name}  ({period.zone.key})", ""]
+    entries = result[period.parts_name]
+    if all(e["import_kwh"] is None for e in entries):
+        lines.append("No data for this period.")
+        return "\n".join(lines)
+    lines.append(f"{'':<18}{'import kWh':>12}{'export kWh':>12}{'net kWh':>12}{'gas m3':>10}")
+    for entry in entries:
+        imported, exported = entry["import_kwh"], entry["export_kwh"]
+        net = None if imported is None or exported is None else imported - exported
+        lines.append(
+            f"{_part_label(entry, period):<18}{_number(imported):>12}{_number(exported):>12}"
+            f"{_number(net):>12}{_number(entry['gas_m3']):>10}"
+        )
+    lines.append("")
+    for label, key in (("Import", "import_kwh"), ("Export", "export_kwh")):
+        values = result[key]
+        lines.append(
+            f"{label:<8} {tariff_names[0]} {_number(values['tariff1'])}  "
+            f"{tariff_names[1]} {_number(values['tariff2'])}  total {_number(values['total'])} kWh"
+        )
+    imported, exported = result["import_kwh"]["total"], result["export_kwh"]["total"]
+    if imported is not None and exported is not None:
+        lines.append(f"{'Net':<8} {_number(imported - exported)} kWh")
+    lines.append(
+        f"{'Gas':<8} {_number(result['gas_m3'])} m3     Water {_number(result['water_m3'])} m3"
+    )
+    cost = result["cost"]
+    if cost is not None:
+        shown = [
+            f"{name} {cost[name]:.2f} ({cost['sources'][name]})"
+            for name in ("import", "export", "gas", "water", "fixed")
+            if cost[name] is not None
+        ]
+        lines.append(f"{'Cost':<8} {cost['currency']} {cost['total']:.2f}: " + ", ".join(shown))
+    return "\n".join(lines)

@@ -1,0 +1,231 @@
+"""Periods read back: energy per tariff, gas, water and costs, as the commands show them."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from . import tracks
+from .periods import Period, iso, local_date, midnight
+from .prices import CONTRACT, DYNAMIC, PriceRow, Prices, dynamic_prices
+from .series import Counters
+
+HOUR = 3600
+
+
+def _units(value: int | float | None) -> float | None:
+    """Thousandths (Wh, litres) to the unit (kWh, m3), as a plain number."""
+    return None if value is None else round(value / 1000, 3)
+
+
+@dataclass(frozen=True, slots=True)
+class Energy:
+    """What moved over a time range, in thousandths; None where nothing is known."""
+
+    imported: Counters
+    """Tariff 1, tariff 2, total."""
+    exported: Counters
+    gas: int | None
+    water: int | None
+
+    def as_dict(self) -> dict:
+        return {
+            "import_kwh": dict(
+                zip(("tariff1", "tariff2", "total"), map(_units, self.imported), strict=True)
+            ),
+            "export_kwh": dict(
+                zip(("tariff1", "tariff2", "total"), map(_units, self.exported), strict=True)
+            ),
+            "gas_m3": _units(self.gas),
+            "water_m3": _units(self.water),
+        }
+
+
+_NOTHING = (None, None, None)
+
+
+class Reading:
+    """The store's counters over one time range, read once and asked for any part of it."""
+
+    def __init__(self, conn: sqlite3.Connection, start: int, end: int, table: str = "hour") -> None:
+        self.start, self.end = start, end
+        self.electricity = tracks.electricity(conn, table, start, end)
+        self.gas = tracks.mbus(conn, "gas", start, end)
+        self.water = tracks.mbus(conn, "water", start, end)
+
+    def covered(self, a: int, b: int) -> bool:
+        """Whether the meter was heard from in ``(a, b]``."""
+        return self.electricity.covered(a, b)
+
+    def energy(self, a: int, b: int) -> Energy | None:
+        """What moved from ``a`` to ``b``; None when nothing was recorded in between."""
+        if not self.covered(a, b):
+            return None
+        moved = self.electricity.moved(a, b) or (None,) * 6
+        return Energy(
+            moved[:3], moved[3:], _sum_moved(self.gas, a, b), _sum_moved(self.water, a, b)
+        )
+
+
+def _sum_moved(found: list[tracks.Track], a: int, b: int) -> int | None:
+    total = None
+    for track in found:
+        moved = track.moved(a, b)
+        if moved is not None and moved[0] is not None:
+            total = (total or 0) + moved[0]
+    return total
+
+
+# --- costs ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Part:
+    amount: float = 0.0
+    sources: set[str] = field(default_factory=set)
+    unpriced: bool = False
+
+    def add(self, amount: float, source: str) -> None:
+        self.amount += amount
+        self.sources.add(source)
+
+
+_COMPONENTS = ("import", "export", "gas", "water", "fixed")
+
+
+class CostCalculator:
+    """Costs of time ranges from the contract and the imported dynamic prices."""
+
+    def __init__(
+        self, conn: sqlite3.Connection, prices: Prices, reading: Reading, zone: ZoneInfo
+    ) -> None:
+        self.prices = prices
+        self.reading = reading
+        self.zone = zone
+        self.dynamic = dynamic_prices(conn, reading.start, reading.end)
+
+    @property
+    def known(self) -> bool:
+        return not self.prices.empty or bool(self.dynamic)
+
+    def cost(self, start: int, end: int) -> dict | None:
+        """``{"currency", "import", "export", "gas", "water", "fixed", "total", "sources"}``."""
+        if not self.known:
+            return None
+        parts = {name: _Part() for name in _COMPONENTS}
+        day = local_date(start, self.zone)
+        while (day_start := max(midnight(day, self.zone), start)) < end:
+            day_end = min(midnight(day + timedelta(days=1), self.zone), end)
+            self._day(parts, day, day_start, day_end)
+            day += timedelta(days=1)
+        result: dict = {"currency": self.prices.currency}
+        total = 0.0
+        for name, part in parts.items():
+            value = round(part.amount, 4) if part.sources else None
+            result[name] = value
+            total += value or 0.0
+        result["total"] = round(total, 4)
+        result["sources"] = {
+            name: "+".join(sorted(part.sources)) if part.sources else None
+            for name, part in parts.items()
+        }
+        return result
+
+    def _day(self, parts: dict[str, _Part], day, start: int, end: int) -> None:
+        reading = self.reading
+        if not reading.covered(start, end):
+            return
+        dynamic = [row for row in self.dynamic if row.start < end and row.end > start]
+        if dynamic:
+            for hour in range(start, end, HOUR):
+                self._hour(parts, day, hour, min(hour + HOUR, end), dynamic)
+        else:
+            self._contract(parts, day, start, end, ("import", "export"))
+        prices = self.prices
+        for name, found in (("gas", reading.gas), ("water", reading.water)):
+            moved = _sum_moved(found, start, end)
+            price = prices.price(name, day)
+            if moved:
+                if price is None:
+                    parts[name].unpriced = True
+                else:
+                    parts[name].add(moved / 1000 * price, CONTRACT)
+        fixed = prices.price("fixed_per_day", day)
+        if fixed is not None and end - start >= midnight(
+            day + timedelta(days=1), self.zone
+        ) - midnight(day, self.zone):
+            parts["fixed"].add(fixed, CONTRACT)
+        elif fixed is not None:
+            day_length = midnight(day + timedelta(days=1), self.zone) - midnight(day, self.zone)
+            parts["fixed"].add(fixed * (end - start) / day_length, CONTRACT)
+
+    def _contract(self, parts: dict[str, _Part], day, start: int, end: int, directions) -> None:
+        moved = self.reading.electricity.moved(start, end)
+        if moved is None:
+            return
+        for direction in directions:
+            registers = moved[:3] if direction == "import" else moved[3:]
+            sign = 1 if direction == "import" else -1
+            split = registers[0] is not None and registers[1] is not None
+            pieces = ((1, registers[0]), (2, registers[1])) if split else ((1, registers[2]),)
+            for tariff, wh in pieces:
+                if not wh:
+                    continue
+                price = self.prices.tariff_price(direction, tariff, day)
+                if price is None:
+                    parts[direction].unpriced = True
+                else:
+                    parts[direction].add(sign * wh / 1000 * price, CONTRACT)
+
+    def _hour(
+        self, parts: dict[str, _Part], day, start: int, end: int, rows: list[PriceRow]
+    ) -> None:
+        inside = [r for r in rows if r.start < end and r.end > start]
+        covered = sum(min(r.end, end) - max(r.start, start) for r in inside)
+        if covered < end - start:
+            self._contract(parts, day, start, end, ("import", "export"))
+            return
+        electricity = self.reading.electricity
+        export_known = all(r.export_price is not None for r in inside)
+        for row in inside:
+            moved = electricity.moved(max(row.start, start), min(row.end, end))
+            if moved is None:
+                continue
+            if moved[2]:
+                parts["import"].add(moved[2] / 1000 * row.import_price, DYNAMIC)
+            if export_known and moved[5]:
+                parts["export"].add(-moved[5] / 1000 * row.export_price, DYNAMIC)  # type: ignore[operator]
+        if not export_known:
+            self._contract(parts, day, start, end, ("export",))
+
+
+# --- the history of one period -------------------------------------------------------
+
+
+def summary(conn: sqlite3.Connection, period: Period, prices: Prices) -> dict:
+    """The period as ``p1tui history --format json`` prints it."""
+    start, end = period.start, period.end
+    reading = Reading(conn, start, end)
+    totals = reading.energy(start, end)
+    result: dict = {"from": iso(start, period.zone), "to": iso(end, period.zone)}
+    if totals is None:
+        result.update(Energy(_NOTHING, _NOTHING, None, None).as_dict())
+    else:
+        result.update(totals.as_dict())
+    calculator = CostCalculator(conn, prices, reading, period.zone)
+    result["cost"] = calculator.cost(start, end) if totals is not None else None
+    entries = []
+    for a, b in period.parts():
+        energy = reading.energy(a, b)
+        entries.append(
+            {
+                "from": iso(a, period.zone),
+                "import_kwh": None if energy is None else _units(energy.imported[2]),
+                "export_kwh": None if energy is None else _units(energy.exported[2]),
+                "gas_m3": None if energy is None else _units(energy.gas),
+            }
+        )
+    result[period.parts_name] = entries
+    return result
