@@ -29,3 +29,15 @@ def telegrams(raw: Iterable[bytes]) -> Iterator[Telegram]:
 def write_capture(path: Path, raw: Iterable[bytes]) -> Path:
     path.write_bytes(b"".join(raw))
     return path
+
+
+def with_value(raw: bytes, obis: bytes, value: bytes) -> bytes:
+    """The telegram with one line's first value replaced, and its CRC made right again
+    (a meter that glitched sends a valid telegram with a wrong number in it)."""
+    from p1tui.dsmr import crc16_arc
+
+    start = raw.index(obis + b"(") + len(obis) + 1
+    end = raw.index(b")", start)
+    body = raw[:start] + value + raw[end:]
+    bang = body.rindex(b"!")
+    return body[: bang + 1] + b"%04X\r\n" % crc16_arc(body[: bang + 1])

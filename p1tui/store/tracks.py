@@ -79,11 +79,20 @@ def offsets(conn: sqlite3.Connection, chain: list[SeriesInfo]) -> dict[int, Coun
 class Track:
     """Readings of one slot as ``(time, continuous counters)``, in time order."""
 
-    def __init__(self, points: list[tuple[int, Counters]], *, interpolate: bool) -> None:
+    def __init__(
+        self,
+        points: list[tuple[int, Counters]],
+        *,
+        interpolate: bool,
+        spans: list[tuple[int, int]] | None = None,
+    ) -> None:
+        """``spans``: the first and last reading of each stored row (for :meth:`covered`)."""
         points.sort(key=lambda p: p[0])
         self.times = [p[0] for p in points]
         self.values = [p[1] for p in points]
         self._interpolate = interpolate
+        self._spans = sorted(spans if spans is not None else ((t, t) for t in self.times))
+        self._span_ends = [last for _first, last in self._spans]
 
     def __bool__(self) -> bool:
         return bool(self.times)
@@ -106,9 +115,14 @@ class Track:
         )
 
     def covered(self, a: int, b: int) -> bool:
-        """Whether a reading lies in ``(a, b]``."""
-        i = bisect_right(self.times, a)
-        return i < len(self.times) and self.times[i] <= b
+        """Whether readings were taken during ``(a, b)``.
+
+        A reading exactly at a boundary only closes the period before it: the first
+        telegram of a record taken at midnight says nothing about the day before.
+        """
+        spans = self._spans
+        i = bisect_right(self._span_ends, a)  # the first row whose last reading is after a
+        return i < len(spans) and spans[i][0] < b
 
     def moved(self, a: int, b: int) -> Counters | None:
         """What each counter moved from ``a`` to ``b``."""
@@ -125,7 +139,8 @@ def electricity(conn: sqlite3.Connection, table: str, start: int, end: int) -> T
     chain = slots(conn).get((0, "electricity"), [])
     shifts = offsets(conn, chain)
     points: list[tuple[int, Counters]] = []
-    columns = "cts, i1, i2, i0, e1, e2, e0"
+    spans: list[tuple[int, int]] = []
+    columns = "cts, i1, i2, i0, e1, e2, e0, coalesce(first_ts, cts)"
     for series in chain:
         shift = shifts[series.id]
         rows = conn.execute(
@@ -143,8 +158,9 @@ def electricity(conn: sqlite3.Connection, table: str, start: int, end: int) -> T
             ).fetchone()
             if row is not None:
                 rows.append(row)
-        points += [(row[0], _shifted(row[1:], shift)) for row in rows]
-    return Track(points, interpolate=True)
+        points += [(row[0], _shifted(row[1:7], shift)) for row in rows]
+        spans += [(min(row[7], row[0]), row[0]) for row in rows]
+    return Track(points, interpolate=True, spans=spans)
 
 
 def mbus(conn: sqlite3.Connection, medium: str, start: int, end: int) -> list[Track]:
