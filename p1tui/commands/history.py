@@ -32,8 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     which = parser.add_mutually_exclusive_group()
-    which.add_argument("--day", type=_day, metavar="DATE", help="YYYY-MM-DD (default: today)")
-    which.add_argument("--week", type=_day, metavar="DATE", help="the week (Monday-Sunday) of DATE")
+    which.add_argument("--day", type=parse_day, metavar="DATE", help="YYYY-MM-DD (default: today)")
+    which.add_argument(
+        "--week", type=parse_day, metavar="DATE", help="the week (Monday-Sunday) of DATE"
+    )
     which.add_argument("--month", type=_month, metavar="YYYY-MM")
     which.add_argument("--year", type=_year, metavar="YYYY")
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
@@ -41,7 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def _day(text: str) -> date:
+def parse_day(text: str) -> date:
+    """An argparse type: ``YYYY-MM-DD``."""
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -151,10 +154,14 @@ def table(result: dict, period: Period, prices: Prices, tariff_names: tuple[str,
     )
     cost = result["cost"]
     if cost is not None:
+        lines.append(f"{'Cost':<8} {cost['currency']} {cost['total']:.2f} in total")
         shown = [
-            f"{name} {cost[name]:.2f} ({cost['sources'][name]})"
+            f"{name:<7}{cost[name]:>8.2f} ({cost['sources'][name]})"
             for name in ("import", "export", "gas", "water", "fixed")
             if cost[name] is not None
         ]
-        lines.append(f"{'Cost':<8} {cost['currency']} {cost['total']:.2f}: " + ", ".join(shown))
+        for i in range(0, len(shown), 2):
+            lines.append(
+                "         " + "  ".join(f"{item:<31}" for item in shown[i : i + 2]).rstrip()
+            )
     return "\n".join(lines)

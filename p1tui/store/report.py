@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from . import tracks
@@ -105,6 +106,12 @@ class CostCalculator:
         self.reading = reading
         self.zone = zone
         self.dynamic = dynamic_prices(conn, reading.start, reading.end)
+        self._fine = reading
+        if any(row.end - row.start < HOUR for row in self.dynamic):
+            # Quarter-hour prices: each quarter's energy from the minute rows where kept.
+            fine = Reading(conn, reading.start, reading.end, "minute")
+            if fine.electricity:
+                self._fine = fine
 
     @property
     def known(self) -> bool:
@@ -187,7 +194,7 @@ class CostCalculator:
         if covered < end - start:
             self._contract(parts, day, start, end, ("import", "export"))
             return
-        electricity = self.reading.electricity
+        electricity = self._fine.electricity
         export_known = all(r.export_price is not None for r in inside)
         for row in inside:
             moved = electricity.moved(max(row.start, start), min(row.end, end))
@@ -229,3 +236,76 @@ def summary(conn: sqlite3.Connection, period: Period, prices: Prices) -> dict:
         )
     result[period.parts_name] = entries
     return result
+
+
+# --- rows for spreadsheets -----------------------------------------------------------
+
+RESOLUTIONS = {"minute": 60, "hour": HOUR}
+EXPORT_COLUMNS = (
+    "from", "to", "import_tariff1_kwh", "import_tariff2_kwh", "import_kwh",
+    "export_tariff1_kwh", "export_tariff2_kwh", "export_kwh", "gas_m3", "water_m3",
+    "power_import_mean_w", "power_import_max_w", "power_export_mean_w", "power_export_max_w",
+    "cost",
+)  # fmt: skip
+
+
+def _edges(start: int, end: int, resolution: str, zone: ZoneInfo) -> list[int]:
+    if resolution == "day":
+        day, edges = local_date(start, zone), []
+        while (edge := midnight(day, zone)) < end:
+            edges.append(edge)
+            day += timedelta(days=1)
+        return [*edges, end]
+    step = RESOLUTIONS[resolution]
+    return [*range(start, end, step), end]
+
+
+def _power(conn: sqlite3.Connection, table: str, edges: list[int]) -> list[list[int]]:
+    """Per part: samples, import sum and max, export sum and max (from the stored rows)."""
+    from bisect import bisect_right  # noqa: PLC0415
+
+    parts = [[0, 0, 0, 0, 0] for _ in edges[:-1]]
+    for t, n, pi_sum, pi_max, pe_sum, pe_max in conn.execute(
+        f"SELECT t, n, pi_sum, pi_max, pe_sum, pe_max FROM {table} "
+        "WHERE t >= ? AND t < ? AND n > 0",
+        (edges[0], edges[-1]),
+    ):
+        part = parts[bisect_right(edges, t) - 1]
+        part[0] += n
+        part[1] += pi_sum
+        part[2] = max(part[2], pi_max)
+        part[3] += pe_sum
+        part[4] = max(part[4], pe_max)
+    return parts
+
+
+def export_rows(
+    conn: sqlite3.Connection,
+    start: int,
+    end: int,
+    resolution: str,
+    *,
+    zone: ZoneInfo,
+    prices: Prices,
+) -> list[dict]:
+    """One row per minute, hour or local day of ``[start, end)``; missing data is None."""
+    table = "minute" if resolution == "minute" else "hour"
+    reading = Reading(conn, start, end, table)
+    costs = CostCalculator(conn, prices, reading, zone)
+    edges = _edges(start, end, resolution, zone)
+    power = _power(conn, table, edges)
+    rows = []
+    for (a, b), (n, pi_sum, pi_max, pe_sum, pe_max) in zip(pairwise(edges), power, strict=True):
+        energy = reading.energy(a, b)
+        cost = costs.cost(a, b) if energy is not None else None
+        imported = energy.imported if energy else _NOTHING
+        exported = energy.exported if energy else _NOTHING
+        values = (
+            iso(a, zone), iso(b, zone), *map(_units, imported), *map(_units, exported),
+            _units(energy.gas) if energy else None, _units(energy.water) if energy else None,
+            round(pi_sum / n) if n else None, pi_max if n else None,
+            round(pe_sum / n) if n else None, pe_max if n else None,
+            None if cost is None else cost["total"],
+        )  # fmt: skip
+        rows.append(dict(zip(EXPORT_COLUMNS, values, strict=True)))
+    return rows
