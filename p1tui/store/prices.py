@@ -76,7 +76,7 @@ class Prices:
 
 def _number(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"prices: {name} must be a number (a price per unit)")
+        raise ValueError(f"{name} must be a number (a price per unit)")
     return float(value)
 
 
@@ -137,7 +137,7 @@ def _decimal(text: str, line: int, what: str) -> float:
     try:
         return float(cleaned)
     except ValueError:
-        raise PriceFileError(f"line {line}: {text!r} is not a {what} price") from None
+        raise PriceFileError(f"line {line}: {text!r} is not {what} price") from None
 
 
 def _time(text: str, zone: ZoneInfo, line: int) -> int:
@@ -173,9 +173,9 @@ def read_price_csv(text: str, zone: ZoneInfo) -> list[PriceRow]:
         if len(fields) < 2:
             raise PriceFileError(f"line {line}: expected a start time and an import price")
         start = _time(fields[0], zone, line)
-        imported = _decimal(fields[1], line, "n import")
+        imported = _decimal(fields[1], line, "an import")
         exported = (
-            _decimal(fields[2], line, "n export") if len(fields) > 2 and fields[2].strip() else None
+            _decimal(fields[2], line, "an export") if len(fields) > 2 and fields[2].strip() else None
         )
         starts.append((start, imported, exported))
     if not starts:
