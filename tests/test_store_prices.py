@@ -58,7 +58,7 @@ def _json(capsys: pytest.CaptureFixture, *args: str) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-def test_contract_prices_take_effect_on_their_date(store: Path, config: Path, capsys) -> None:  # noqa: ANN001
+def test_contract_prices_take_effect_on_their_date(store: Path, config: Path, capsys) -> None:
     for day, tariff1, fixed in (("2026-06-09", 0.21, 1.25), ("2026-06-10", 0.19, -0.50)):
         result = _json(capsys, "history", "--db", str(store), "--day", day)
         imported, exported, cost = result["import_kwh"], result["export_kwh"], result["cost"]
@@ -76,7 +76,7 @@ def test_contract_prices_take_effect_on_their_date(store: Path, config: Path, ca
         assert imported["tariff1"] > 0 and imported["tariff2"] > 0  # both tariffs priced
 
 
-def test_a_week_costs_the_sum_of_its_days(store: Path, config: Path, capsys) -> None:  # noqa: ANN001
+def test_a_week_costs_the_sum_of_its_days(store: Path, config: Path, capsys) -> None:
     week = _json(capsys, "history", "--db", str(store), "--week", "2026-06-08")
     days = [
         _json(capsys, "history", "--db", str(store), "--day", f"2026-06-{d:02d}")["cost"]
@@ -89,7 +89,7 @@ def test_a_week_costs_the_sum_of_its_days(store: Path, config: Path, capsys) -> 
 
 def test_dynamic_hourly_prices_where_they_cover_the_hours(
     store: Path, config: Path, tmp_path: Path, capsys
-) -> None:  # noqa: ANN001
+) -> None:
     day = _json(capsys, "history", "--db", str(store), "--day", "2026-06-09")
     prices = {h["from"]: round(0.10 + 0.01 * i, 4) for i, h in enumerate(day["hours"])}
     csv = tmp_path / "prices.csv"
@@ -117,7 +117,7 @@ def test_dynamic_hourly_prices_where_they_cover_the_hours(
 
 def test_quarter_hour_prices_use_each_quarters_energy(
     store: Path, config: Path, tmp_path: Path, capsys
-) -> None:  # noqa: ANN001
+) -> None:
     minutes = _json(
         capsys, "export", "--db", str(store), "--from", "2026-06-10", "--to", "2026-06-10",
         "--resolution", "minute",
@@ -143,7 +143,7 @@ def test_quarter_hour_prices_use_each_quarters_energy(
     assert result["cost"]["sources"]["export"] == "contract"
 
 
-def test_a_bad_price_file_is_named_and_stores_nothing(store: Path, tmp_path: Path, capsys) -> None:  # noqa: ANN001
+def test_a_bad_price_file_is_named_and_stores_nothing(store: Path, tmp_path: Path, capsys) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("start,import\n2026-06-11T00:00:00+02:00,0.2\n2026-06-11T01:00,cheap\n")
     capsys.readouterr()
@@ -159,7 +159,7 @@ def test_a_bad_price_file_is_named_and_stores_nothing(store: Path, tmp_path: Pat
     conn.close()
 
 
-def test_a_bad_prices_section_is_named(store: Path, tmp_path: Path, monkeypatch, capsys) -> None:  # noqa: ANN001
+def test_a_bad_prices_section_is_named(store: Path, tmp_path: Path, monkeypatch, capsys) -> None:
     path = tmp_path / "config.toml"
     path.write_text("[prices]\nimport_tariff1 = 'cheap'\n", encoding="utf-8")
     monkeypatch.setenv("P1TUI_CONFIG", str(path))
@@ -168,7 +168,7 @@ def test_a_bad_prices_section_is_named(store: Path, tmp_path: Path, monkeypatch,
     assert "[prices] section: prices.import_tariff1 must be a number" in capsys.readouterr().err
 
 
-def test_without_prices_the_cost_is_null(store: Path, tmp_path: Path, monkeypatch, capsys) -> None:  # noqa: ANN001
+def test_without_prices_the_cost_is_null(store: Path, tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.setenv("P1TUI_CONFIG", str(tmp_path / "none.toml"))
     fresh = tmp_path / "fresh.sqlite3"
     assert (

@@ -174,9 +174,8 @@ def read_price_csv(text: str, zone: ZoneInfo) -> list[PriceRow]:
             raise PriceFileError(f"line {line}: expected a start time and an import price")
         start = _time(fields[0], zone, line)
         imported = _decimal(fields[1], line, "an import")
-        exported = (
-            _decimal(fields[2], line, "an export") if len(fields) > 2 and fields[2].strip() else None
-        )
+        has_export = len(fields) > 2 and fields[2].strip()
+        exported = _decimal(fields[2], line, "an export") if has_export else None
         starts.append((start, imported, exported))
     if not starts:
         raise PriceFileError("no prices found (expected lines of start time, import price)")
