@@ -79,7 +79,9 @@ def run(args: argparse.Namespace) -> int:
     store = open_history(settings, readonly=False)
     status = 0
     stats: list[FramerStats] = []
-    writer = HistoryWriter(store, keep_minutes_days=settings.keep_minutes_days)
+    writer = HistoryWriter(
+        store, keep_minutes_days=settings.keep_minutes_days, flush_every=settings.batch_seconds
+    )
     try:
         with sigterm_as_ctrl_c():
             for name in args.files or ["-"]:

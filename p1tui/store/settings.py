@@ -4,6 +4,7 @@
 [history]
 db = "/srv/p1/history.sqlite3"   # default: the platform's user data dir
 keep_minutes_days = 90           # hourly rows are kept for ever
+batch_seconds = 5                # one transaction this often (longer: fewer SD-card writes)
 timezone = "Europe/Brussels"     # default: the meter's country, from its telegrams
 ```
 """
@@ -19,7 +20,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import platformdirs
 
 KEEP_MINUTES_DAYS = 90
-KNOWN_KEYS = ("db", "keep_minutes_days", "timezone")
+BATCH_SECONDS = 5.0
+KNOWN_KEYS = ("db", "keep_minutes_days", "timezone", "batch_seconds")
 
 
 def default_db_path() -> Path:
@@ -35,6 +37,8 @@ class HistorySettings:
     keep_minutes_days: int = KEEP_MINUTES_DAYS
     timezone: str | None = None
     """Overrides the zone the meter's variant implies (days, weeks and months)."""
+    batch_seconds: float = BATCH_SECONDS
+    """Seconds between the writer's transactions: what a kill or power cut can lose."""
 
 
 def config_section(name: str) -> dict[str, Any]:
@@ -76,7 +80,10 @@ def history_settings(section: dict[str, Any], db: Path | None = None) -> History
         if not isinstance(zone, str):
             raise ValueError("history.timezone must be a zone name such as Europe/Brussels")
         check_zone(zone)
-    return HistorySettings(path, keep, zone)
+    batch = section.get("batch_seconds", BATCH_SECONDS)
+    if isinstance(batch, bool) or not isinstance(batch, (int, float)) or not 0.1 <= batch <= 300:
+        raise ValueError("history.batch_seconds must be a number of seconds from 0.1 to 300")
+    return HistorySettings(path, keep, zone, float(batch))
 
 
 def check_zone(name: str) -> ZoneInfo:

@@ -18,11 +18,9 @@ from ..dsmr import Registers, Telegram, Variant
 from .buckets import HOUR, MINUTE, Delta, bucket, upsert
 from .periods import meter_zone
 from .series import ELECTRICITY, UPSERT_SERIES, Chain, Counters, Registry, Series, Slot
-from .settings import KEEP_MINUTES_DAYS
+from .settings import BATCH_SECONDS, KEEP_MINUTES_DAYS
 from .store import Store
 
-FLUSH_EVERY = 5.0
-"""Seconds between transactions."""
 MAX_PENDING_MINUTES = 20_000
 """A batch never holds more minutes than this (an import runs through days per second)."""
 MAX_PER_HOUR = {ELECTRICITY: 100_000, "gas": 40_000, "water": 30_000}
@@ -61,7 +59,7 @@ class HistoryWriter:
         store: Store,
         *,
         keep_minutes_days: int = KEEP_MINUTES_DAYS,
-        flush_every: float = FLUSH_EVERY,
+        flush_every: float = BATCH_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if store.readonly:
