@@ -12,7 +12,13 @@ from ..cli import CommandError
 from ..store.periods import midnight, store_zone
 from ..store.report import EXPORT_COLUMNS, export_rows
 from .history import parse_day
-from .history_db import add_db_option, history_settings, open_history, prices_setting
+from .history_db import (
+    add_db_option,
+    database_errors,
+    history_settings,
+    open_history,
+    prices_setting,
+)
 
 MAX_MINUTE_DAYS = 92
 """Minute rows are kept for 90 days by default: a longer minute export would be empty."""
@@ -47,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         )
     settings = history_settings(args)
     prices = prices_setting()
-    with open_history(settings, readonly=True) as store:
+    with open_history(settings, readonly=True) as store, database_errors(settings.db):
         zone = store_zone(store.conn, settings.timezone)
         start = midnight(args.first, zone)
         end = midnight(args.last + timedelta(days=1), zone)

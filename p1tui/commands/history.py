@@ -11,7 +11,13 @@ from datetime import date, datetime
 from ..store.periods import Period, period_of, store_zone
 from ..store.prices import Prices
 from ..store.report import summary
-from .history_db import add_db_option, history_settings, open_history, prices_setting
+from .history_db import (
+    add_db_option,
+    database_errors,
+    history_settings,
+    open_history,
+    prices_setting,
+)
 
 TARIFF_NAMES = {
     "be": ("day", "night"),
@@ -75,7 +81,7 @@ def chosen_period(args: argparse.Namespace, zone) -> Period:
 def run(args: argparse.Namespace) -> int:
     settings = history_settings(args)
     prices = prices_setting()
-    with open_history(settings, readonly=True) as store:
+    with open_history(settings, readonly=True) as store, database_errors(settings.db):
         zone = store_zone(store.conn, settings.timezone)
         period = chosen_period(args, zone)
         result = summary(store.conn, period, prices)

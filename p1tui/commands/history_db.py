@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..cli import CommandError
@@ -49,3 +52,12 @@ def prices_setting() -> Prices:
         return parse_prices(config_section("prices"))
     except ValueError as error:
         raise CommandError(f"the config's [prices] section: {error}") from None
+
+
+@contextmanager
+def database_errors(path: Path) -> Iterator[None]:
+    """A failing read or write (disk full, damaged pages) as one sentence, not a traceback."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        raise CommandError(f"the history {path} cannot be used: {error}") from None

@@ -10,7 +10,7 @@ from typing import BinaryIO
 from ..dsmr import DSMRError, Framer, FramerStats, parse
 from ..store import HistoryWriter
 from ..store.periods import local_date, zone_info
-from .history_db import add_db_option, history_settings, open_history
+from .history_db import add_db_option, database_errors, history_settings, open_history
 from .termination import sigterm_as_ctrl_c
 
 CHUNK = 1 << 16
@@ -74,43 +74,42 @@ def _summary(writer: HistoryWriter, stats: list[FramerStats], zone_name: str) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    """Import every input; 0 when all were read, 2 when one could not be."""
+    """Import every input; 0 when all were read, 2 when one could not be, 130 on ctrl+c."""
     settings = history_settings(args)
     store = open_history(settings, readonly=False)
-    status = 0
     stats: list[FramerStats] = []
     writer = HistoryWriter(
         store, keep_minutes_days=settings.keep_minutes_days, flush_every=settings.batch_seconds
     )
+    status = 0
     try:
-        with sigterm_as_ctrl_c():
-            for name in args.files or ["-"]:
-                framer = Framer()
-                stats.append(framer.stats)
-                try:
-                    if name == "-":
-                        _import_stream(sys.stdin.buffer, framer, writer)
-                    else:
-                        with open(name, "rb") as stream:
-                            _import_stream(stream, framer, writer)
-                except OSError as error:
-                    print(
-                        f"p1tui import: cannot read {name}: {error.strerror or error}",
-                        file=sys.stderr,
-                    )
-                    status = 2
+        with database_errors(settings.db), sigterm_as_ctrl_c():
+            try:
+                for name in args.files or ["-"]:
+                    framer = Framer()
+                    stats.append(framer.stats)
+                    if not _import_one(name, framer, writer):
+                        status = 2
+            except KeyboardInterrupt:
+                status = 130
             writer.close()
-    except KeyboardInterrupt:
-        writer.close()
-        print(
-            f"p1tui import: stopped; {_summary(writer, stats, settings.timezone or writer.zone)}",
-            file=sys.stderr,
-        )
+    finally:
         store.close()
-        return 130
-    print(
-        f"p1tui import: {_summary(writer, stats, settings.timezone or writer.zone)}",
-        file=sys.stderr,
-    )
-    store.close()
+    stopped = "stopped; " if status == 130 else ""
+    zone = settings.timezone or writer.zone
+    print(f"p1tui import: {stopped}{_summary(writer, stats, zone)}", file=sys.stderr)
     return status
+
+
+def _import_one(name: str, framer: Framer, writer: HistoryWriter) -> bool:
+    """Import one input; False (after saying why) when it cannot be read."""
+    try:
+        if name == "-":
+            _import_stream(sys.stdin.buffer, framer, writer)
+        else:
+            with open(name, "rb") as stream:
+                _import_stream(stream, framer, writer)
+    except OSError as error:
+        print(f"p1tui import: cannot read {name}: {error.strerror or error}", file=sys.stderr)
+        return False
+    return True

@@ -9,7 +9,12 @@ from pathlib import Path
 from ..cli import CommandError
 from ..store.periods import iso, store_zone
 from ..store.prices import PriceFileError, read_price_csv, store_prices
-from .history_db import add_db_option, history_settings, open_history
+from .history_db import (
+    add_db_option,
+    database_errors,
+    history_settings,
+    open_history,
+)
 
 EXAMPLE = """\
 The file has one line per hour or quarter: start time, import price per kWh and,
@@ -53,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         raise CommandError(f"cannot read {args.file}: {reason}") from None
     settings = history_settings(args)
-    with open_history(settings, readonly=False) as store:
+    with open_history(settings, readonly=False) as store, database_errors(settings.db):
         zone = store_zone(store.conn, settings.timezone)
         try:
             rows = read_price_csv(text, zone)
