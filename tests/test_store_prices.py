@@ -183,3 +183,11 @@ def test_without_prices_the_cost_is_null(store: Path, tmp_path: Path, monkeypatc
         == 0
     )
     assert _json(capsys, "history", "--db", str(fresh), "--day", "2026-06-08")["cost"] is None
+
+
+def test_the_config_declares_exactly_the_keys_the_store_reads() -> None:
+    from p1tui import config
+    from p1tui.store import prices, settings
+
+    assert config.KNOWN_KEYS["history"] == set(settings.KNOWN_KEYS)
+    assert config.KNOWN_KEYS["prices"] == set(prices.KNOWN_KEYS)

@@ -8,7 +8,7 @@ import json
 import sys
 from datetime import timedelta
 
-from ..cli import CommandError
+from ..errors import CommandError
 from ..store.periods import midnight, store_zone
 from ..store.report import EXPORT_COLUMNS, export_rows
 from .history import parse_day
@@ -18,6 +18,7 @@ from .history_db import (
     history_settings,
     open_history,
     prices_setting,
+    read_config,
 )
 
 MAX_MINUTE_DAYS = 92
@@ -51,8 +52,9 @@ def run(args: argparse.Namespace) -> int:
             f"a minute export covers at most {MAX_MINUTE_DAYS} days (minute rows are kept "
             "for [history] keep_minutes_days); use --resolution hour for longer spans"
         )
-    settings = history_settings(args)
-    prices = prices_setting()
+    config = read_config("export")
+    settings = history_settings(args, config)
+    prices = prices_setting(config)
     with open_history(settings, readonly=True) as store, database_errors(settings.db):
         zone = store_zone(store.conn, settings.timezone)
         start = midnight(args.first, zone)

@@ -17,6 +17,7 @@ from .history_db import (
     history_settings,
     open_history,
     prices_setting,
+    read_config,
 )
 
 TARIFF_NAMES = {
@@ -79,8 +80,9 @@ def chosen_period(args: argparse.Namespace, zone) -> Period:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = history_settings(args)
-    prices = prices_setting()
+    config = read_config("history")
+    settings = history_settings(args, config)
+    prices = prices_setting(config)
     with open_history(settings, readonly=True) as store, database_errors(settings.db):
         zone = store_zone(store.conn, settings.timezone)
         period = chosen_period(args, zone)

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import argparse
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..cli import CommandError
+from .. import config as config_file
+from ..config import Config
+from ..errors import CommandError
 from ..store import (
     HistorySettings,
     Store,
     StoreError,
     StoreLocked,
-    load_history_settings,
     open_store,
 )
 from ..store.prices import Prices, parse_prices
-from ..store.settings import config_section
+from ..store.settings import history_settings as settings_from
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
@@ -31,9 +33,18 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def history_settings(args: argparse.Namespace) -> HistorySettings:
+def read_config(command: str) -> Config:
+    """The config file, its notices (unknown keys, an unreadable file) said once on stderr."""
+    loaded = config_file.load()
+    for notice in loaded.notices:
+        print(f"p1tui {command}: {notice}", file=sys.stderr)
+    return loaded.config
+
+
+def history_settings(args: argparse.Namespace, config: Config) -> HistorySettings:
+    """``[history]`` with ``--db``; CommandError names a bad key."""
     try:
-        return load_history_settings(args.db)
+        return settings_from(config.section("history"), args.db)
     except ValueError as error:
         raise CommandError(f"the config's [history] section: {error}") from None
 
@@ -46,10 +57,10 @@ def open_history(settings: HistorySettings, *, readonly: bool) -> Store:
         raise CommandError(str(error)) from None
 
 
-def prices_setting() -> Prices:
+def prices_setting(config: Config) -> Prices:
     """``[prices]`` from the config, checked (CommandError names the bad key)."""
     try:
-        return parse_prices(config_section("prices"))
+        return parse_prices(config.section("prices"))
     except ValueError as error:
         raise CommandError(f"the config's [prices] section: {error}") from None
 

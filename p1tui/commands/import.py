@@ -10,7 +10,7 @@ from typing import BinaryIO
 from ..dsmr import DSMRError, Framer, FramerStats, parse
 from ..store import HistoryWriter
 from ..store.periods import local_date, zone_info
-from .history_db import add_db_option, database_errors, history_settings, open_history
+from .history_db import add_db_option, database_errors, history_settings, open_history, read_config
 from .termination import sigterm_as_ctrl_c
 
 CHUNK = 1 << 16
@@ -75,7 +75,8 @@ def _summary(writer: HistoryWriter, stats: list[FramerStats], zone_name: str) ->
 
 def run(args: argparse.Namespace) -> int:
     """Import every input; 0 when all were read, 2 when one could not be, 130 on ctrl+c."""
-    settings = history_settings(args)
+    config = read_config("import")
+    settings = history_settings(args, config)
     store = open_history(settings, readonly=False)
     stats: list[FramerStats] = []
     writer = HistoryWriter(

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..cli import CommandError
+from ..errors import CommandError
 from ..store.periods import iso, store_zone
 from ..store.prices import PriceFileError, read_price_csv, store_prices
 from .history_db import (
@@ -14,6 +14,7 @@ from .history_db import (
     database_errors,
     history_settings,
     open_history,
+    read_config,
 )
 
 EXAMPLE = """\
@@ -57,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         raise CommandError(f"cannot read {args.file}: {reason}") from None
-    settings = history_settings(args)
+    config = read_config("prices")
+    settings = history_settings(args, config)
     with open_history(settings, readonly=False) as store, database_errors(settings.db):
         zone = store_zone(store.conn, settings.timezone)
         try:

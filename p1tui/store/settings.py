@@ -11,7 +11,6 @@ timezone = "Europe/Brussels"     # default: the meter's country, from its telegr
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,29 +38,6 @@ class HistorySettings:
     """Overrides the zone the meter's variant implies (days, weeks and months)."""
     batch_seconds: float = BATCH_SECONDS
     """Seconds between the writer's transactions: what a kill or power cut can lose."""
-
-
-def config_section(name: str) -> dict[str, Any]:
-    """One raw section of the user's config file; empty when absent or unreadable.
-
-    The config module reports an unreadable file itself; the history then runs on its
-    defaults rather than refusing to start.
-    """
-    from .. import config  # noqa: PLC0415 - keeps `p1tui decode` free of the TOML import
-
-    section = getattr(config, "section", None)
-    if section is not None:
-        return section(name)
-    if sys.version_info >= (3, 11):
-        import tomllib  # noqa: PLC0415
-    else:  # pragma: no cover - Python 3.10 only
-        import tomli as tomllib  # noqa: PLC0415
-    try:
-        data = tomllib.loads(config.config_path().read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return {}
-    value = data.get(name, {})
-    return value if isinstance(value, dict) else {}
 
 
 def history_settings(section: dict[str, Any], db: Path | None = None) -> HistorySettings:
@@ -95,5 +71,11 @@ def check_zone(name: str) -> ZoneInfo:
 
 
 def load_history_settings(db: Path | None = None) -> HistorySettings:
-    """The settings from the config file plus ``--db``; ValueError when the section is bad."""
-    return history_settings(config_section("history"), db)
+    """The settings from the config file plus ``--db``; ValueError when the section is bad.
+
+    An unreadable config gives the defaults (the config module says why, to whoever
+    shows its notices).
+    """
+    from .. import config  # noqa: PLC0415 - keeps `p1tui decode` free of the TOML import
+
+    return history_settings(config.load().config.section("history"), db)
