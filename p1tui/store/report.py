@@ -53,8 +53,9 @@ class Reading:
     def __init__(self, conn: sqlite3.Connection, start: int, end: int, table: str = "hour") -> None:
         self.start, self.end = start, end
         self.electricity = tracks.electricity(conn, table, start, end)
-        self.gas = tracks.mbus(conn, "gas", start, end)
-        self.water = tracks.mbus(conn, "water", start, end)
+        step = 60 if table == "minute" else HOUR
+        self.gas = tracks.mbus(conn, "gas", start, end, step)
+        self.water = tracks.mbus(conn, "water", start, end, step)
 
     def covered(self, a: int, b: int) -> bool:
         """Whether the meter was heard from in ``(a, b]``."""

@@ -163,8 +163,12 @@ def electricity(conn: sqlite3.Connection, table: str, start: int, end: int) -> T
     return Track(points, interpolate=True, spans=spans)
 
 
-def mbus(conn: sqlite3.Connection, medium: str, start: int, end: int) -> list[Track]:
-    """One track per M-Bus channel that carried a meter of ``medium`` (gas, water...)."""
+def mbus(conn: sqlite3.Connection, medium: str, start: int, end: int, step: int) -> list[Track]:
+    """One track per M-Bus channel that carried a meter of ``medium`` (gas, water...).
+
+    Only the last reading of each ``step`` (60 or 3600 s) is read: the values at the
+    boundaries the caller asks for are all there, for a fraction of the rows.
+    """
     tracks = []
     for (slot, kind), chain in slots(conn).items():
         if slot == 0 or kind != medium:
@@ -172,10 +176,12 @@ def mbus(conn: sqlite3.Connection, medium: str, start: int, end: int) -> list[Tr
         shifts = offsets(conn, chain)
         points: list[tuple[int, Counters]] = []
         for series in chain:
-            shift = shifts[series.id]
+            (shift,) = shifts[series.id]
+            # A bare column next to max() comes from the row holding the max (SQLite).
             rows = conn.execute(
-                "SELECT t, value FROM mbus WHERE series = ? AND t > ? AND t <= ?",
-                (series.id, start, end),
+                "SELECT max(t), value FROM mbus WHERE series = ? AND t > ? AND t <= ? "
+                "GROUP BY (t - 1) / ?",
+                (series.id, start, end, step),
             ).fetchall()
             for edge in ("t <= ? ORDER BY t DESC", "t > ? ORDER BY t"):
                 row = conn.execute(
@@ -184,7 +190,7 @@ def mbus(conn: sqlite3.Connection, medium: str, start: int, end: int) -> list[Tr
                 ).fetchone()
                 if row is not None:
                     rows.append(row)
-            points += [(t, _shifted((value,), shift)) for t, value in rows]
+            points += [(t, (value + (shift or 0),)) for t, value in rows]
         tracks.append(Track(points, interpolate=False))
     return tracks
 
