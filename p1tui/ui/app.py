@@ -16,12 +16,14 @@ from .. import config as config_file
 from ..link.events import LinkEvent, StatsUpdated
 from ..link.settings import SerialSettings, SourceSettings
 from ..link.source import LinkError
+from ..store.browse import HistoryAccess
 from .feed import LinkFeed
 from .live import Monitor
 from .messages import ApplySettings, DetectionDone, LinkActivity, SaveSettings
 from .screens.base import MonitorScreen
 from .screens.dashboard import DashboardScreen
 from .screens.help import HelpScreen
+from .screens.history import HistoryScreen
 from .screens.log import LogScreen
 from .screens.settings import SettingsScreen
 from .view import View
@@ -56,11 +58,13 @@ class P1App(App[None]):
         "dashboard": DashboardScreen,
         "log": LogScreen,
         "settings": SettingsScreen,
+        "history": HistoryScreen,
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "switch_mode('dashboard')", "Dashboard"),
         Binding("l", "switch_mode('log')", "Log"),
         Binding("s", "switch_mode('settings')", "Settings"),
+        Binding("h", "switch_mode('history')", "History"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("f1", "help", "Help", show=False, priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
@@ -83,6 +87,7 @@ class P1App(App[None]):
         clock: Callable[[], float] = time.time,
         save_dir: Path | None = None,
         detector: Detector | None = None,
+        history_access: HistoryAccess | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -94,6 +99,8 @@ class P1App(App[None]):
         self.clock = clock
         self.save_dir = Path.cwd() if save_dir is None else save_dir
         self.detector = detector
+        self.history_access = history_access
+        """Where the History screen reads (None: no history configured)."""
         self._resume_after_detect = False
         self.monitor = Monitor()
         self.feed = LinkFeed(self)

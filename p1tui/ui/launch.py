@@ -9,11 +9,15 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import config as config_file
 from ..cli_options import baudrate
 from ..errors import CommandError
 from ..link.settings import ReplaySettings, SerialSettings, SimulatorSettings, SourceSettings
+
+if TYPE_CHECKING:
+    from ..store.browse import HistoryAccess
 
 VARIANTS = ("nl5", "nl4", "nl2", "be")
 SERIAL_OPTIONS = ("baudrate", "bytesize", "parity", "stopbits")
@@ -56,6 +60,13 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--variant", dest="app_variant", choices=VARIANTS, help="demo: the meter generation"
+    )
+    group.add_argument(
+        "--db",
+        dest="app_db",
+        type=Path,
+        metavar="PATH",
+        help="the history the History screen reads (default: [history] db in the config)",
     )
 
 
@@ -112,17 +123,36 @@ def run(args: argparse.Namespace) -> int:
     from ..link.reader import Reader  # noqa: PLC0415
     from .app import P1App  # noqa: PLC0415
 
+    access, problem = history_access(loaded.config, args.app_db)
+    notices = [*loaded.notices, *([problem] if problem else [])]
     app = P1App(
         settings,
         reader_factory=Reader,
         list_ports=detected_ports,
         config_path=config_file.config_path(),
-        config_problem="\n".join(loaded.notices) or None,
+        config_problem="\n".join(notices) or None,
         saved_serial=loaded.config.serial,
         detector=detect_settings,
+        history_access=access,
     )
     app.run()
     return app.return_code or 0
+
+
+def history_access(
+    config: config_file.Config, db: Path | None
+) -> tuple[HistoryAccess | None, str | None]:
+    """Where the History screen reads, or None and why (a bad [history] or [prices])."""
+    from ..store.browse import HistoryAccess  # noqa: PLC0415
+    from ..store.prices import parse_prices  # noqa: PLC0415
+    from ..store.settings import history_settings  # noqa: PLC0415
+
+    try:
+        settings = history_settings(config.section("history"), db)
+        prices = parse_prices(config.section("prices"))
+    except ValueError as error:
+        return None, f"the history is off: {error}"
+    return HistoryAccess(settings.db, settings.timezone, prices), None
 
 
 def detected_ports() -> list[tuple[str, str]]:

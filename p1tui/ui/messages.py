@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from ..link.settings import SerialSettings, SourceSettings
+from ..store.browse import PeriodResult
 
 
 class LinkActivity(Message):
@@ -43,3 +44,11 @@ class DetectionDone(Message):
         self.port = port
         self.found = found
         self.problem = problem
+
+
+class HistoryRead(Message):
+    """A worker read one period of the history for the History screen."""
+
+    def __init__(self, result: PeriodResult) -> None:
+        super().__init__()
+        self.result = result
