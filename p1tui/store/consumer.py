@@ -41,30 +41,39 @@ class StoreConsumer:
         self._writer = writer
         self._on_problem = on_problem
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="p1tui-history", daemon=True)
+        self._thread = threading.Thread(target=self.run, name="p1tui-history", daemon=True)
         self._problem: str | None = None
         self.error: str | None = None
         """The last write failure, or None."""
 
     def start(self) -> None:
+        """Run :meth:`run` on the consumer's own thread."""
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Write what is pending and end the thread (the store stays open)."""
         self._stop.set()
-        self._thread.join(timeout)
+        if self._thread.ident is not None:
+            self._thread.join(timeout)
+
+    def request_stop(self) -> None:
+        """Ask :meth:`run` to write what is pending and return (it does within a second)."""
+        self._stop.set()
 
     @property
     def running(self) -> bool:
         return self._thread.is_alive()
 
-    def _run(self) -> None:
-        writer = self._writer
+    def run(self) -> None:
+        """Drain the source into the writer until stopped; then drain what is left, flush."""
+        source = self._source
         while not self._stop.is_set():
-            events = self._source.get_batch(BATCH, WAIT)
+            events = source.get_batch(BATCH, WAIT)
             self._guarded(lambda events=events: self._take(events))
             self._guarded(self._flush_if_due)
-        self._guarded(writer.flush)
+        while events := source.get_batch(BATCH, 0):
+            self._guarded(lambda events=events: self._take(events))
+        self._guarded(self._writer.flush)
 
     def _take(self, events: list[LinkEvent]) -> None:
         add = self._writer.add

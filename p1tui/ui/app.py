@@ -17,9 +17,11 @@ from ..link.events import LinkEvent, StatsUpdated
 from ..link.settings import SerialSettings, SourceSettings
 from ..link.source import LinkError
 from ..store.browse import HistoryAccess
+from ..store.recorder import Recorder
+from ..store.settings import HistorySettings
 from .feed import LinkFeed
 from .live import Monitor
-from .messages import ApplySettings, DetectionDone, LinkActivity, SaveSettings
+from .messages import ApplySettings, DetectionDone, HistoryNotice, LinkActivity, SaveSettings
 from .screens.base import MonitorScreen
 from .screens.dashboard import DashboardScreen
 from .screens.help import HelpScreen
@@ -88,6 +90,7 @@ class P1App(App[None]):
         save_dir: Path | None = None,
         detector: Detector | None = None,
         history_access: HistoryAccess | None = None,
+        record_into: HistorySettings | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -101,6 +104,9 @@ class P1App(App[None]):
         self.detector = detector
         self.history_access = history_access
         """Where the History screen reads (None: no history configured)."""
+        self.record_into = record_into
+        """The history a real meter's telegrams are recorded into (None: never record)."""
+        self.recorder: Recorder | None = None
         self._resume_after_detect = False
         self.monitor = Monitor()
         self.feed = LinkFeed(self)
@@ -137,12 +143,37 @@ class P1App(App[None]):
     def on_unmount(self) -> None:
         if self.reader is not None:
             self.reader.stop(timeout=1.0)
+        self._record(False)
 
     def _start_reader(self, settings: SourceSettings) -> None:
+        self._record(isinstance(settings, SerialSettings))
         if self.reader_factory is None:
             return
-        self.reader = self.reader_factory(settings, self.feed)
+        self.reader = self.reader_factory(settings, self._link_event)
         self.reader.start()
+
+    def _link_event(self, event: LinkEvent) -> None:
+        """On the reader's thread: to the screens, and to the recorder when recording."""
+        self.feed(event)
+        recorder = self.recorder
+        if recorder is not None:
+            recorder.offer(event)
+
+    def _record(self, live: bool) -> None:
+        """Record a real meter (serial or network) into the history; never a demo or replay."""
+        if live and self.recorder is None and self.record_into is not None:
+            self.recorder = Recorder(self.record_into, self._history_problem)
+            self.recorder.start()
+        elif not live and self.recorder is not None:
+            recorder, self.recorder = self.recorder, None
+            recorder.stop()
+
+    def _history_problem(self, problem: str | None) -> None:
+        if problem is not None:
+            self.post_message(HistoryNotice(problem))
+
+    def on_history_notice(self, message: HistoryNotice) -> None:
+        self.notify(message.text, title="History", severity="warning", timeout=10, markup=False)
 
     def on_link_activity(self, _: LinkActivity) -> None:
         events = self.feed.drain()
@@ -171,6 +202,7 @@ class P1App(App[None]):
         """Switch the link to ``settings`` now."""
         self.settings = settings
         self.monitor.new_link()
+        self._record(isinstance(settings, SerialSettings))
         if self.reader is None:
             self._start_reader(settings)
         else:

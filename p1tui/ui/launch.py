@@ -18,6 +18,7 @@ from ..link.settings import ReplaySettings, SerialSettings, SimulatorSettings, S
 
 if TYPE_CHECKING:
     from ..store.browse import HistoryAccess
+    from ..store.settings import HistorySettings
 
 VARIANTS = ("nl5", "nl4", "nl2", "be")
 SERIAL_OPTIONS = ("baudrate", "bytesize", "parity", "stopbits")
@@ -123,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
     from ..link.reader import Reader  # noqa: PLC0415
     from .app import P1App  # noqa: PLC0415
 
-    access, problem = history_access(loaded.config, args.app_db)
+    access, record_into, problem = history_setup(loaded.config, args.app_db)
     notices = [*loaded.notices, *([problem] if problem else [])]
     app = P1App(
         settings,
@@ -134,15 +135,16 @@ def run(args: argparse.Namespace) -> int:
         saved_serial=loaded.config.serial,
         detector=detect_settings,
         history_access=access,
+        record_into=record_into,
     )
     app.run()
     return app.return_code or 0
 
 
-def history_access(
+def history_setup(
     config: config_file.Config, db: Path | None
-) -> tuple[HistoryAccess | None, str | None]:
-    """Where the History screen reads, or None and why (a bad [history] or [prices])."""
+) -> tuple[HistoryAccess | None, HistorySettings | None, str | None]:
+    """Where the History screen reads and a real meter is recorded, or None and why."""
     from ..store.browse import HistoryAccess  # noqa: PLC0415
     from ..store.prices import parse_prices  # noqa: PLC0415
     from ..store.settings import history_settings  # noqa: PLC0415
@@ -151,8 +153,8 @@ def history_access(
         settings = history_settings(config.section("history"), db)
         prices = parse_prices(config.section("prices"))
     except ValueError as error:
-        return None, f"the history is off: {error}"
-    return HistoryAccess(settings.db, settings.timezone, prices), None
+        return None, None, f"the history is off: {error}"
+    return HistoryAccess(settings.db, settings.timezone, prices), settings, None
 
 
 def detected_ports() -> list[tuple[str, str]]:

@@ -52,3 +52,11 @@ class HistoryRead(Message):
     def __init__(self, result: PeriodResult) -> None:
         super().__init__()
         self.result = result
+
+
+class HistoryNotice(Message):
+    """The recorder (on its thread) has something to tell: the store is held elsewhere..."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -85,3 +86,87 @@ async def test_says_plainly_when_there_is_no_history(make_app, tmp_path: Path) -
         await pilot.press("h")
         title = await _title(app, pilot, "no history")
         assert "record or import first" in title
+
+
+def _minutes(db: Path) -> int:
+    import sqlite3
+
+    if not db.exists():
+        return 0
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT coalesce(sum(n), 0) FROM minute").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+    finally:
+        conn.close()
+
+
+async def test_the_monitor_records_a_real_meter(make_app, tmp_path: Path) -> None:
+    from test_link_helpers import serial_pty, write_all
+
+    from p1tui.link.reader import Reader
+    from p1tui.link.settings import SerialSettings
+    from p1tui.store.settings import HistorySettings
+
+    db = tmp_path / "recorded.sqlite3"
+    raw = sim_bytes("2026-11-30T12:00:00+01:00", 20, variant="nl5")
+    with serial_pty() as (master, port):
+        app = make_app(
+            SerialSettings(port),
+            reader_factory=Reader,
+            history_access=HistoryAccess(db),
+            record_into=HistorySettings(db, batch_seconds=0.2),
+        )
+        async with app.run_test(size=(80, 24)) as pilot:
+            for telegram in raw:
+                write_all(master, telegram)
+            await wait_until(pilot, lambda: _minutes(db) == len(raw), timeout=20)
+            assert app.recorder is not None and app.recorder.recording
+            await pilot.press("h")
+            await _title(app, pilot, "Monday 2026-11-30")
+    assert _minutes(db) == len(raw)
+
+
+async def test_a_demo_never_writes_into_the_history(make_app, tmp_path: Path) -> None:
+    from p1tui.link.reader import Reader
+    from p1tui.link.settings import SimulatorSettings
+    from p1tui.store.settings import HistorySettings
+
+    db = tmp_path / "never.sqlite3"
+    app = make_app(
+        SimulatorSettings(),
+        reader_factory=Reader,
+        record_into=HistorySettings(db, batch_seconds=0.2),
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.monitor.telegram is not None, timeout=20)
+        assert app.recorder is None
+    assert not db.exists()
+
+
+async def test_a_store_held_by_another_program_is_only_read(make_app, tmp_path: Path) -> None:
+    from test_link_helpers import serial_pty
+
+    from p1tui.link.reader import Reader
+    from p1tui.link.settings import SerialSettings
+    from p1tui.store import open_store
+    from p1tui.store.settings import HistorySettings
+
+    db = tmp_path / "held.sqlite3"
+    notices: list[str] = []
+    with open_store(db), serial_pty() as (_master, port):  # a collector, say
+        app = make_app(
+            SerialSettings(port),
+            reader_factory=Reader,
+            record_into=HistorySettings(db, batch_seconds=0.2),
+        )
+        async with app.run_test(size=(80, 24), message_hook=notices.append) as pilot:
+            await wait_until(
+                pilot,
+                lambda: any(type(m).__name__ == "HistoryNotice" for m in notices),
+                timeout=10,
+            )
+            (notice,) = [m for m in notices if type(m).__name__ == "HistoryNotice"]
+            assert f"process {os.getpid()}" in notice.text and "records it" in notice.text
+            assert not app.recorder.recording
