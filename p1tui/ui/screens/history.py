@@ -20,6 +20,7 @@ from .base import MonitorScreen
 
 REFRESH = 10.0
 """Seconds between re-reads while the period on screen is the current one."""
+KEYS = "← → previous/next · 1 day · 2 week · 3 month · 4 year · t now · ? help"
 TARIFF_NAMES = {"be": ("day", "night")}
 DUTCH_TARIFFS = ("low", "normal")
 
@@ -40,9 +41,10 @@ def totals_text(result: PeriodResult) -> str:
         else imported["total"] - exported["total"]
     )
     lines = [
-        f"Import {_number(imported['total'])} kWh ({names[0]} {_number(imported['tariff1'])}, "
-        f"{names[1]} {_number(imported['tariff2'])})   "
-        f"Export {_number(exported['total'])} kWh   Net {_number(net)} kWh",
+        f"Import {_number(imported['total'])} kWh   {names[0]} {_number(imported['tariff1'])}"
+        f"   {names[1]} {_number(imported['tariff2'])}",
+        f"Export {_number(exported['total'])} kWh   {names[0]} {_number(exported['tariff1'])}"
+        f"   {names[1]} {_number(exported['tariff2'])}   Net {_number(net)} kWh",
         f"Gas {_number(summary['gas_m3'])} m3   Water {_number(summary['water_m3'])} m3",
     ]
     cost = summary["cost"]
@@ -55,7 +57,7 @@ def totals_text(result: PeriodResult) -> str:
         sources = sorted({s for s in cost["sources"].values() if s})
         lines.append(
             f"Cost {cost['currency']} {cost['total']:.2f}: {', '.join(parts)} "
-            f"({' + '.join(sources) or 'no'} prices)"
+            f"({' + '.join(sources)})"
         )
     return "\n".join(lines)
 
@@ -66,11 +68,11 @@ class HistoryScreen(MonitorScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left", "step(-1)", "Previous"),
         Binding("right", "step(1)", "Next"),
-        Binding("1", "kind('day')", "Day"),
-        Binding("2", "kind('week')", "Week"),
-        Binding("3", "kind('month')", "Month"),
-        Binding("4", "kind('year')", "Year"),
-        Binding("t", "current", "Current"),
+        Binding("1", "kind('day')", "Day", show=False),
+        Binding("2", "kind('week')", "Week", show=False),
+        Binding("3", "kind('month')", "Month", show=False),
+        Binding("4", "kind('year')", "Year", show=False),
+        Binding("t", "current", "Current", show=False),
     ]
 
     def __init__(self) -> None:
@@ -86,6 +88,7 @@ class HistoryScreen(MonitorScreen):
         yield Static("Reading the history…", id="history-title", markup=False)
         yield HistoryChart(id="history-chart")
         yield Static("", id="history-totals", markup=False)
+        yield Static(KEYS, id="history-keys", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
