@@ -17,7 +17,8 @@ WAIT = 0.5
 
 
 class Batches(Protocol):
-    """What the consumer drains: a link ``Subscription``, or anything with ``get_batch``."""
+    """What the consumer drains: a link ``Subscription`` (or anything with ``get_batch``;
+    an ``ended`` attribute, when it has one, says no more events will come)."""
 
     def get_batch(self, max_items: int, timeout: float | None) -> list[LinkEvent]: ...
 
@@ -69,6 +70,8 @@ class StoreConsumer:
         source = self._source
         while not self._stop.is_set():
             events = source.get_batch(BATCH, WAIT)
+            if not events and getattr(source, "ended", False):
+                break  # the link published its last event and all of it is taken
             self._guarded(lambda events=events: self._take(events))
             self._guarded(self._flush_if_due)
         while events := source.get_batch(BATCH, 0):

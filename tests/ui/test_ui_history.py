@@ -129,14 +129,17 @@ async def test_the_monitor_records_a_real_meter(make_app, tmp_path: Path) -> Non
 
 
 async def test_a_demo_never_writes_into_the_history(make_app, tmp_path: Path) -> None:
+    from functools import partial
+
     from p1tui.link.reader import Reader
     from p1tui.link.settings import SimulatorSettings
+    from p1tui.sources import make_any_source
     from p1tui.store.settings import HistorySettings
 
     db = tmp_path / "never.sqlite3"
     app = make_app(
         SimulatorSettings(),
-        reader_factory=Reader,
+        reader_factory=partial(Reader, source_factory=make_any_source),
         record_into=HistorySettings(db, batch_seconds=0.2),
     )
     async with app.run_test(size=(80, 24)) as pilot:
@@ -168,5 +171,5 @@ async def test_a_store_held_by_another_program_is_only_read(make_app, tmp_path: 
                 timeout=10,
             )
             (notice,) = [m for m in notices if type(m).__name__ == "HistoryNotice"]
-            assert f"process {os.getpid()}" in notice.text and "records it" in notice.text
+            assert f"process {os.getpid()}" in notice.text and "records the history" in notice.text
             assert not app.recorder.recording
