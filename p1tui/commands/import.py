@@ -7,7 +7,7 @@ import sys
 import time
 from typing import BinaryIO
 
-from ..dsmr import DSMRError, Framer, FramerStats, parse
+from ..dsmr import Decoded, Decoder, FramerStats
 from ..store import HistoryWriter
 from ..store.periods import local_date, zone_info
 from .history_db import add_db_option, database_errors, history_settings, open_history, read_config
@@ -34,27 +34,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def _import_stream(stream: BinaryIO, framer: Framer, writer: HistoryWriter) -> None:
-    add = writer.add
+def _import_stream(stream: BinaryIO, decoder: Decoder, writer: HistoryWriter) -> None:
     now = time.time()
     for chunk in iter(lambda: stream.read(CHUNK), b""):
-        for frame in framer.feed(chunk):
-            _add(frame, writer, add, now)
-    for frame in framer.close():
-        _add(frame, writer, add, now)
+        _add(decoder.feed(chunk), writer, now)
+    _add(decoder.close(), writer, now)
 
 
-def _add(frame, writer: HistoryWriter, add, now: float) -> None:
-    if not frame.valid:
-        return
-    try:
-        telegram = parse(frame)
-    except DSMRError:
-        return
-    if telegram.timestamp is None:
-        writer.skipped += 1  # a capture without time stamps cannot be placed in time
-        return
-    add(telegram, now)
+def _add(decoded: list[Decoded], writer: HistoryWriter, now: float) -> None:
+    add = writer.add
+    for frame, telegram in decoded:
+        if telegram is None or not frame.valid:
+            continue  # counted by the decoder as a CRC failure
+        if telegram.timestamp is None:
+            writer.skipped += 1  # a capture without time stamps cannot be placed in time
+            continue
+        add(telegram, now)
 
 
 def _summary(writer: HistoryWriter, stats: list[FramerStats], zone_name: str) -> str:
@@ -87,9 +82,9 @@ def run(args: argparse.Namespace) -> int:
         with database_errors(settings.db), sigterm_as_ctrl_c():
             try:
                 for name in args.files or ["-"]:
-                    framer = Framer()
-                    stats.append(framer.stats)
-                    if not _import_one(name, framer, writer):
+                    decoder = Decoder()  # one per input: each is its own stream
+                    stats.append(decoder.stats.framer)
+                    if not _import_one(name, decoder, writer):
                         status = 2
             except KeyboardInterrupt:
                 status = 130
@@ -102,14 +97,14 @@ def run(args: argparse.Namespace) -> int:
     return status
 
 
-def _import_one(name: str, framer: Framer, writer: HistoryWriter) -> bool:
+def _import_one(name: str, decoder: Decoder, writer: HistoryWriter) -> bool:
     """Import one input; False (after saying why) when it cannot be read."""
     try:
         if name == "-":
-            _import_stream(sys.stdin.buffer, framer, writer)
+            _import_stream(sys.stdin.buffer, decoder, writer)
         else:
             with open(name, "rb") as stream:
-                _import_stream(stream, framer, writer)
+                _import_stream(stream, decoder, writer)
     except OSError as error:
         print(f"p1tui import: cannot read {name}: {error.strerror or error}", file=sys.stderr)
         return False
