@@ -171,3 +171,27 @@ def test_the_consumer_records_valid_telegrams_from_a_subscription(tmp_path: Path
     assert not consumer.running
     store.close()
     assert os.path.exists(db)
+
+
+def test_old_minutes_go_hours_stay_and_the_days_stay_exact(tmp_path: Path) -> None:
+    raw = sim_bytes("2026-01-12T00:00:00+01:00", 3 * 8640 + 1)  # three days of a 10 s meter
+    db = tmp_path / "h.sqlite3"
+    with open_store(db) as store:
+        writer = HistoryWriter(store, keep_minutes_days=400)
+        for telegram in telegrams(raw):
+            writer.add(telegram, 0.0)
+        writer.close()
+        before = _rows(db, "SELECT t, cts, i1, i2, e1, e2 FROM hour ORDER BY t")
+        assert _rows(db, "SELECT max(t) - min(t) FROM minute")[0][0] > 2 * 86400
+        HistoryWriter(store, keep_minutes_days=1).close()  # its first batch applies retention
+    newest = _rows(db, "SELECT max(t) FROM minute")[0][0]
+    oldest = _rows(db, "SELECT min(t) FROM minute")[0][0]
+    assert newest - oldest <= 86400  # one day of minutes kept
+    assert _rows(db, "SELECT t, cts, i1, i2, e1, e2 FROM hour ORDER BY t") == before
+    # M-Bus readings older than that are thinned to the last of each hour
+    doubled = _rows(
+        db,
+        f"SELECT count(*) FROM (SELECT 1 FROM mbus WHERE t < {oldest} "
+        "GROUP BY series, (t - 1) / 3600 HAVING count(*) > 1)",
+    )
+    assert doubled == [(0,)]
