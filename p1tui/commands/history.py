@@ -8,9 +8,11 @@ import json
 import sys
 from datetime import date, datetime
 
+from ..dsmr import Variant
 from ..store.periods import Period, period_of, store_zone
 from ..store.prices import Prices
-from ..store.report import summary
+from ..store.report import figure, summary
+from ..ui.format import tariff_names
 from .history_db import (
     add_db_option,
     database_errors,
@@ -19,12 +21,6 @@ from .history_db import (
     prices_setting,
     read_config,
 )
-
-TARIFF_NAMES = {
-    "be": ("day", "night"),
-}
-"""How each variant names its tariffs (the Dutch meaning otherwise: 1 low, 2 normal)."""
-DUTCH_TARIFFS = ("low", "normal")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -100,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
                 result,
                 period,
                 prices,
-                TARIFF_NAMES.get(variant[0] if variant else "", DUTCH_TARIFFS),
+                tariff_names(Variant(variant[0]) if variant and variant[0] else None),
             )
         )
     return 0
@@ -111,10 +107,6 @@ def _csv(result: dict, period: Period) -> None:
     writer.writerow(["from", "import_kwh", "export_kwh", "gas_m3"])
     for entry in result[period.parts_name]:
         writer.writerow(["" if v is None else v for v in entry.values()])
-
-
-def _number(value: float | None, digits: int = 3) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
 
 
 def _part_label(entry: dict, period: Period) -> str:
@@ -144,21 +136,21 @@ def table(result: dict, period: Period, prices: Prices, tariff_names: tuple[str,
         imported, exported = entry["import_kwh"], entry["export_kwh"]
         net = None if imported is None or exported is None else imported - exported
         lines.append(
-            f"{_part_label(entry, period):<18}{_number(imported):>12}{_number(exported):>12}"
-            f"{_number(net):>12}{_number(entry['gas_m3']):>10}"
+            f"{_part_label(entry, period):<18}{figure(imported):>12}{figure(exported):>12}"
+            f"{figure(net):>12}{figure(entry['gas_m3']):>10}"
         )
     lines.append("")
     for label, key in (("Import", "import_kwh"), ("Export", "export_kwh")):
         values = result[key]
         lines.append(
-            f"{label:<8} {tariff_names[0]} {_number(values['tariff1'])}  "
-            f"{tariff_names[1]} {_number(values['tariff2'])}  total {_number(values['total'])} kWh"
+            f"{label:<8} {tariff_names[0]} {figure(values['tariff1'])}  "
+            f"{tariff_names[1]} {figure(values['tariff2'])}  total {figure(values['total'])} kWh"
         )
     imported, exported = result["import_kwh"]["total"], result["export_kwh"]["total"]
     if imported is not None and exported is not None:
-        lines.append(f"{'Net':<8} {_number(imported - exported)} kWh")
+        lines.append(f"{'Net':<8} {figure(imported - exported)} kWh")
     lines.append(
-        f"{'Gas':<8} {_number(result['gas_m3'])} m3     Water {_number(result['water_m3'])} m3"
+        f"{'Gas':<8} {figure(result['gas_m3'])} m3     Water {figure(result['water_m3'])} m3"
     )
     cost = result["cost"]
     if cost is not None:

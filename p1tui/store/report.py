@@ -16,6 +16,11 @@ from .series import Counters
 HOUR = 3600
 
 
+def figure(value: float | None, digits: int = 3) -> str:
+    """A quantity as shown in tables and on screen: ``12.345``, ``-`` when unknown."""
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
 def _units(value: int | float | None) -> float | None:
     """Thousandths (Wh, litres) to the unit (kWh, m3), as a plain number."""
     return None if value is None else round(value / 1000, 3)

@@ -11,8 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Footer, Static
 
+from ...dsmr import Variant
 from ...store.browse import HistoryAccess, PeriodResult, read_period
 from ...store.periods import Period, period_of
+from ...store.report import figure
+from ..format import tariff_names
 from ..messages import HistoryRead
 from ..widgets.history_chart import HistoryChart
 from ..widgets.status_bar import StatusBar
@@ -21,19 +24,13 @@ from .base import MonitorScreen
 REFRESH = 10.0
 """Seconds between re-reads while the period on screen is the current one."""
 KEYS = "← → previous/next · 1 day · 2 week · 3 month · 4 year · t now · ? help"
-TARIFF_NAMES = {"be": ("day", "night")}
-DUTCH_TARIFFS = ("low", "normal")
-
-
-def _number(value: float | None, digits: int = 3) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
 
 
 def totals_text(result: PeriodResult) -> str:
     """The period's totals in a few short lines (fits 78 columns)."""
     summary = result.summary
     assert summary is not None
-    names = TARIFF_NAMES.get(result.variant or "", DUTCH_TARIFFS)
+    names = tariff_names(Variant(result.variant) if result.variant else None)
     imported, exported = summary["import_kwh"], summary["export_kwh"]
     net = (
         None
@@ -41,11 +38,11 @@ def totals_text(result: PeriodResult) -> str:
         else imported["total"] - exported["total"]
     )
     lines = [
-        f"Import {_number(imported['total'])} kWh   {names[0]} {_number(imported['tariff1'])}"
-        f"   {names[1]} {_number(imported['tariff2'])}",
-        f"Export {_number(exported['total'])} kWh   {names[0]} {_number(exported['tariff1'])}"
-        f"   {names[1]} {_number(exported['tariff2'])}   Net {_number(net)} kWh",
-        f"Gas {_number(summary['gas_m3'])} m3   Water {_number(summary['water_m3'])} m3",
+        f"Import {figure(imported['total'])} kWh   {names[0]} {figure(imported['tariff1'])}"
+        f"   {names[1]} {figure(imported['tariff2'])}",
+        f"Export {figure(exported['total'])} kWh   {names[0]} {figure(exported['tariff1'])}"
+        f"   {names[1]} {figure(exported['tariff2'])}   Net {figure(net)} kWh",
+        f"Gas {figure(summary['gas_m3'])} m3   Water {figure(summary['water_m3'])} m3",
     ]
     cost = summary["cost"]
     if cost is not None:
