@@ -255,3 +255,14 @@ def test_the_march_day_has_23_hours(tmp_path: Path, capsys) -> None:
     ]
     expected = _moved(readings, parse_iso(result["from"]), parse_iso(result["to"]))[0]
     assert result["import_kwh"]["total"] == _kwh(expected)
+
+
+def test_every_meter_of_a_swap_keeps_its_identity(week) -> None:
+    db, _electricity, _gas = week
+    conn = sqlite3.connect(db)
+    rows = conn.execute(
+        "SELECT equipment_id, header, version, variant FROM series WHERE slot = 0 ORDER BY first_ts"
+    ).fetchall()
+    conn.close()
+    assert len({row[0] for row in rows}) == 3
+    assert all(row[1].startswith("/KFM5") and row[2] == "42" and row[3] == "nl4" for row in rows)

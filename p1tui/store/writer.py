@@ -89,7 +89,7 @@ class HistoryWriter:
         self._failure_log: object = None
         self._peaks: dict[str, tuple[int | None, int]] = {}
         self._peak_seen: object = None
-        self._identity: tuple[str, str | None, Variant] | None = None
+        self._identity: tuple[int, str, str | None, Variant] | None = None
         self.telegrams = 0
         """Telegrams taken into the history."""
         self.skipped = 0
@@ -158,7 +158,7 @@ class HistoryWriter:
         return delta
 
     def _note_identity(self, series: Series, telegram: Telegram) -> None:
-        identity = (telegram.header, telegram.dsmr_version, telegram.variant)
+        identity = (series.id, telegram.header, telegram.dsmr_version, telegram.variant)
         if identity != self._identity:
             self._identity = identity
             series.header, series.version, series.variant = (
