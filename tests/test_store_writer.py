@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from store_helpers import sim_bytes, telegrams
+from store_helpers import sim_bytes, telegrams, write_capture
 
 from p1tui.dsmr import Framer
 from p1tui.link.events import LinkState, StateChanged, TelegramReceived
@@ -195,3 +195,18 @@ def test_old_minutes_go_hours_stay_and_the_days_stay_exact(tmp_path: Path) -> No
         "GROUP BY series, (t - 1) / 3600 HAVING count(*) > 1)",
     )
     assert doubled == [(0,)]
+
+
+def test_import_says_what_it_took_in_one_line(tmp_path: Path, capsys) -> None:
+    from p1tui.cli import main
+
+    raw = sim_bytes("2026-01-12T00:00:00+01:00", 8640)  # the whole local day, 10 s apart
+    raw.append(raw[5].replace(b"1-0:1.7.0(", b"1-0:1.7.0(9"))  # a CRC failure
+    stamps = [int(t.timestamp.timestamp()) for t in telegrams(raw[:-1])]
+    capture = write_capture(tmp_path / "day.txt", raw)
+    assert main(["import", "--db", str(tmp_path / "h.sqlite3"), str(capture)]) == 0
+    minutes = len({(ts - 1) // 60 for ts in stamps})
+    assert capsys.readouterr().err == (
+        f"p1tui import: {len(stamps)} telegrams, {minutes} minutes written, "
+        "1 day covered (2026-01-12), 1 CRC failure\n"
+    )
