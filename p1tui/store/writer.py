@@ -94,12 +94,6 @@ class HistoryWriter:
         """Telegrams taken into the history."""
         self.skipped = 0
         """Telegrams that could not be placed in time (no time stamp, no counters)."""
-        self.hours: set[int] = set()
-        """The UTC hours that got telegrams (for the import's summary)."""
-        self._hour = -1
-        self.minutes = 0
-        """Minute rows written (each counted once per writer)."""
-        self._minutes_seen: set[int] = set()
 
     # --- taking telegrams in ---------------------------------------------------
 
@@ -119,9 +113,6 @@ class HistoryWriter:
             self.skipped += 1  # no energy registers: nothing to place
             return
         self.telegrams += 1
-        if ts // HOUR != self._hour:
-            self._hour = ts // HOUR
-            self.hours.add(self._hour)
         for series, rts, values in chain.feed(ts, telegram.equipment_id, counters):
             self._delta_for(series.id, bucket(rts, MINUTE)).set_counters(rts, values)
         current = chain.current
@@ -154,9 +145,6 @@ class HistoryWriter:
         delta = self._deltas.get(key)
         if delta is None:
             delta = self._deltas[key] = Delta()
-            if minute not in self._minutes_seen:
-                self._minutes_seen.add(minute)
-                self.minutes += 1
         self._delta_key, self._delta = key, delta
         return delta
 
