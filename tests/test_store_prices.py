@@ -5,6 +5,7 @@ the history's own (separately verified) energies and the prices the test chose."
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -191,3 +192,32 @@ def test_the_config_declares_exactly_the_keys_the_store_reads() -> None:
 
     assert config.KNOWN_KEYS["history"] == set(settings.KNOWN_KEYS)
     assert config.KNOWN_KEYS["prices"] == set(prices.KNOWN_KEYS)
+
+
+def test_each_line_of_the_table_and_csv_has_its_cost(store: Path, config: Path, capsys) -> None:
+    total = _json(capsys, "history", "--db", str(store), "--day", "2026-06-09")["cost"]["total"]
+    assert main(["history", "--db", str(store), "--day", "2026-06-09", "--format", "csv"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0] == "from,import_kwh,export_kwh,gas_m3,cost"
+    assert len(rows) == 25
+    assert sum(float(row.split(",")[4]) for row in rows[1:]) == pytest.approx(total, abs=1e-3)
+    assert main(["history", "--db", str(store), "--day", "2026-06-09"]) == 0
+    table = capsys.readouterr().out
+    assert "EUR" in table.splitlines()[2]  # the column heading
+
+
+def test_a_reader_that_goes_away_ends_the_output_quietly(store: Path, config: Path) -> None:
+    import subprocess
+    import sys
+
+    for command in (
+        ["history", "--week", "2026-06-08", "--format", "csv"],
+        ["export", "--from", "2026-06-08", "--to", "2026-06-10", "--resolution", "minute"],
+    ):
+        done = subprocess.run(
+            f"{sys.executable} -m p1tui {' '.join(command)} --db {store} | head -1",
+            shell=True, capture_output=True, text=True, check=True,
+            env={**os.environ, "P1TUI_CONFIG": str(config)},
+        )  # fmt: skip
+        assert done.stdout.startswith("from,")
+        assert "Traceback" not in done.stderr and done.stderr == ""

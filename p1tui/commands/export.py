@@ -19,6 +19,7 @@ from .history_db import (
     open_history,
     prices_setting,
     read_config,
+    standard_output,
 )
 
 MAX_MINUTE_DAYS = 92
@@ -60,21 +61,14 @@ def run(args: argparse.Namespace) -> int:
         start = midnight(args.first, zone)
         end = midnight(args.last + timedelta(days=1), zone)
         rows = export_rows(store.conn, start, end, args.resolution, zone=zone, prices=prices)
-    try:
+    with standard_output():
         if args.format == "json":
-            json.dump(
-                {"resolution": args.resolution, "currency": prices.currency, "rows": rows},
-                sys.stdout,
-            )
+            document = {"resolution": args.resolution, "currency": prices.currency, "rows": rows}
+            json.dump(document, sys.stdout)
             sys.stdout.write("\n")
         else:
             writer = csv.writer(sys.stdout, lineterminator="\n")
             writer.writerow(EXPORT_COLUMNS)
             for row in rows:
                 writer.writerow(["" if v is None else v for v in row.values()])
-        sys.stdout.flush()
-    except BrokenPipeError:
-        import os  # noqa: PLC0415
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0

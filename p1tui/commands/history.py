@@ -20,6 +20,7 @@ from .history_db import (
     open_history,
     prices_setting,
     read_config,
+    standard_output,
 )
 
 
@@ -82,31 +83,28 @@ def run(args: argparse.Namespace) -> int:
     with open_history(settings, readonly=True) as store, database_errors(settings.db):
         zone = store_zone(store.conn, settings.timezone)
         period = chosen_period(args, zone)
-        result = summary(store.conn, period, prices)
+        result = summary(store.conn, period, prices, part_costs=args.format != "json")
         variant = store.conn.execute(
             "SELECT variant FROM series WHERE slot = 0 ORDER BY first_ts DESC LIMIT 1"
         ).fetchone()
-    if args.format == "json":
-        print(json.dumps(result))
-    elif args.format == "csv":
-        _csv(result, period)
-    else:
-        print(
-            table(
-                result,
-                period,
-                prices,
-                tariff_names(Variant(variant[0]) if variant and variant[0] else None),
-            )
-        )
+    names = tariff_names(Variant(variant[0]) if variant and variant[0] else None)
+    with standard_output():
+        if args.format == "json":
+            print(json.dumps(result))
+        elif args.format == "csv":
+            _csv(result, period)
+        else:
+            print(table(result, period, prices, names))
     return 0
 
 
 def _csv(result: dict, period: Period) -> None:
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["from", "import_kwh", "export_kwh", "gas_m3"])
-    for entry in result[period.parts_name]:
-        writer.writerow(["" if v is None else v for v in entry.values()])
+    priced = result["cost"] is not None
+    writer.writerow(["from", "import_kwh", "export_kwh", "gas_m3", *(["cost"] if priced else [])])
+    for entry, cost in zip(result[period.parts_name], result["part_costs"], strict=True):
+        values = [*entry.values(), *([cost] if priced else [])]
+        writer.writerow(["" if v is None else v for v in values])
 
 
 def _part_label(entry: dict, period: Period) -> str:
@@ -131,13 +129,18 @@ def table(result: dict, period: Period, prices: Prices, tariff_names: tuple[str,
     if all(e["import_kwh"] is None for e in entries):
         lines.append("No data for this period.")
         return "\n".join(lines)
-    lines.append(f"{'':<18}{'import kWh':>12}{'export kWh':>12}{'net kWh':>12}{'gas m3':>10}")
-    for entry in entries:
+    priced = result["cost"] is not None
+    money = f"{result['cost']['currency']:>9}" if priced else ""
+    lines.append(
+        f"{'':<18}{'import kWh':>12}{'export kWh':>12}{'net kWh':>12}{'gas m3':>10}{money}"
+    )
+    for entry, cost in zip(entries, result["part_costs"], strict=True):
         imported, exported = entry["import_kwh"], entry["export_kwh"]
         net = None if imported is None or exported is None else imported - exported
         lines.append(
             f"{_part_label(entry, period):<18}{figure(imported):>12}{figure(exported):>12}"
             f"{figure(net):>12}{figure(entry['gas_m3']):>10}"
+            + (f"{figure(cost, 2):>9}" if priced else "")
         )
     lines.append("")
     for label, key in (("Import", "import_kwh"), ("Export", "export_kwh")):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -72,3 +73,13 @@ def database_errors(path: Path) -> Iterator[None]:
         yield
     except sqlite3.Error as error:
         raise CommandError(f"the history {path} cannot be used: {error}") from None
+
+
+@contextmanager
+def standard_output() -> Iterator[None]:
+    """Write to stdout; a reader that went away (``| head``) ends the command quietly."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no retry at exit

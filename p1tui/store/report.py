@@ -217,8 +217,14 @@ class CostCalculator:
 # --- the history of one period -------------------------------------------------------
 
 
-def summary(conn: sqlite3.Connection, period: Period, prices: Prices) -> dict:
-    """The period as ``p1tui history --format json`` prints it."""
+def summary(
+    conn: sqlite3.Connection, period: Period, prices: Prices, *, part_costs: bool = False
+) -> dict:
+    """The period as ``p1tui history --format json`` prints it.
+
+    ``part_costs`` adds ``"part_costs"``: each hour's, day's or month's total cost (None
+    where unknown), for the table and the CSV, which show a cost on every line.
+    """
     start, end = period.start, period.end
     reading = Reading(conn, start, end)
     totals = reading.energy(start, end)
@@ -241,6 +247,11 @@ def summary(conn: sqlite3.Connection, period: Period, prices: Prices) -> dict:
             }
         )
     result[period.parts_name] = entries
+    if part_costs:
+        result["part_costs"] = [
+            cost["total"] if (cost := calculator.cost(a, b)) and reading.covered(a, b) else None
+            for a, b in period.parts()
+        ]
     return result
 
 
