@@ -102,15 +102,19 @@ def _minutes(db: Path) -> int:
         conn.close()
 
 
-async def test_the_monitor_records_a_real_meter(make_app, tmp_path: Path) -> None:
+async def test_the_monitor_records_a_real_meter_and_the_day_follows_it(
+    make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from test_link_helpers import serial_pty, write_all
 
     from p1tui.link.reader import Reader
     from p1tui.link.settings import SerialSettings
     from p1tui.store.settings import HistorySettings
+    from p1tui.ui.screens import history
 
+    monkeypatch.setattr(history, "REFRESH", 0.3)  # the screen re-reads the current day
     db = tmp_path / "recorded.sqlite3"
-    raw = sim_bytes("2026-11-30T12:00:00+01:00", 20, variant="nl5")
+    raw = sim_bytes("2026-11-30T18:00:00+01:00", 240, variant="nl5")  # an evening's load
     with serial_pty() as (master, port):
         app = make_app(
             SerialSettings(port),
@@ -119,12 +123,21 @@ async def test_the_monitor_records_a_real_meter(make_app, tmp_path: Path) -> Non
             record_into=HistorySettings(db, batch_seconds=0.2),
         )
         async with app.run_test(size=(80, 24)) as pilot:
-            for telegram in raw:
+            for telegram in raw[:60]:
                 write_all(master, telegram)
-            await wait_until(pilot, lambda: _minutes(db) == len(raw), timeout=20)
+            await wait_until(pilot, lambda: _minutes(db) == 60, timeout=20)
             assert app.recorder is not None and app.recorder.recording
             await pilot.press("h")
             await _title(app, pilot, "Monday 2026-11-30")
+            first = app.screen.result.summary["import_kwh"]["total"]
+            for telegram in raw[60:]:
+                write_all(master, telegram)
+            await wait_until(pilot, lambda: _minutes(db) == len(raw), timeout=20)
+
+            def grown() -> bool:
+                return app.screen.result.summary["import_kwh"]["total"] > first
+
+            await wait_until(pilot, grown, timeout=10)
     assert _minutes(db) == len(raw)
 
 
