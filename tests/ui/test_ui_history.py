@@ -186,3 +186,19 @@ async def test_a_store_held_by_another_program_is_only_read(make_app, tmp_path: 
             (notice,) = [m for m in notices if type(m).__name__ == "HistoryNotice"]
             assert f"process {os.getpid()}" in notice.text and "records the history" in notice.text
             assert not app.recorder.recording
+
+
+def test_snapshot_of_the_day_the_clocks_go_back(snap_compare, make_app, store) -> None:
+    db, raw = store
+    app = make_app(history_access=HistoryAccess(db))
+    fed = events_from(raw[8640 + 100])
+
+    async def open_history(pilot) -> None:
+        for event in fed:
+            pilot.app.feed(event)
+        await pilot.pause()
+        await pilot.press("h")
+        await wait_until(pilot, lambda: pilot.app.screen.result is not None)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=open_history)
