@@ -138,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
         detector=detect_settings,
         history_access=access,
         record_into=record_into,
+        exit_on_signals=True,
     )
     app.run()
     return app.return_code or 0
