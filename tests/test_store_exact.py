@@ -266,3 +266,12 @@ def test_every_meter_of_a_swap_keeps_its_identity(week) -> None:
     conn.close()
     assert len({row[0] for row in rows}) == 3
     assert all(row[1].startswith("/KFM5") and row[2] == "42" and row[3] == "nl4" for row in rows)
+
+
+def test_the_table_names_the_swaps_and_glitches_of_the_day(week, capsys) -> None:
+    db, _electricity, _gas = week
+    capsys.readouterr()
+    assert main(["history", "--db", str(db), "--day", "2026-10-24"]) == 0
+    table = capsys.readouterr().out
+    events = table[table.index("\nEvents\n") :].splitlines()[2:]
+    assert events == ["  2026-10-24 15:00  electricity: one implausible reading ignored"]

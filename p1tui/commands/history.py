@@ -11,7 +11,7 @@ from datetime import date, datetime
 from ..dsmr import Variant
 from ..store.periods import Period, period_of, store_zone
 from ..store.prices import Prices
-from ..store.report import figure, summary
+from ..store.report import events, figure, summary
 from ..ui.format import tariff_names
 from .history_db import (
     add_db_option,
@@ -84,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         zone = store_zone(store.conn, settings.timezone)
         period = chosen_period(args, zone)
         result = summary(store.conn, period, prices, part_costs=args.format != "json")
+        noted = events(store.conn, period)
         variant = store.conn.execute(
             "SELECT variant FROM series WHERE slot = 0 ORDER BY first_ts DESC LIMIT 1"
         ).fetchone()
@@ -95,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
             _csv(result, period)
         else:
             print(table(result, period, prices, names))
+            if noted:
+                print("\nEvents\n" + "\n".join(f"  {line}" for line in noted))
     return 0
 
 

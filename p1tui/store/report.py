@@ -255,6 +255,17 @@ def summary(
     return result
 
 
+def events(conn: sqlite3.Connection, period: Period) -> list[str]:
+    """The period's meter swaps, counter resets and ignored glitches, one line each."""
+    return [
+        f"{iso(t, period.zone)[:16].replace('T', ' ')}  {detail}"
+        for t, detail in conn.execute(
+            "SELECT t, detail FROM event WHERE t >= ? AND t < ? ORDER BY t",
+            (period.start, period.end),
+        )
+    ]
+
+
 # --- rows for spreadsheets -----------------------------------------------------------
 
 RESOLUTIONS = {"minute": 60, "hour": HOUR}
