@@ -210,3 +210,30 @@ def test_import_says_what_it_took_in_one_line(tmp_path: Path, capsys) -> None:
         f"p1tui import: {len(stamps)} telegrams, {minutes} minutes written, "
         "1 day covered (2026-01-12), 1 CRC failure\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("setup", "args", "said"),
+    [
+        ("missing", ["history"], "there is no history at"),
+        ("garbage", ["history"], "not a p1tui history database, or it is damaged"),
+        ("garbage", ["import", "/dev/null"], "not a p1tui history database, or it is damaged"),
+        ("config", ["history"], "[history] section: history.keep_minutes_days must be"),
+        ("missing", ["export", "--from", "2026-01-02", "--to", "2026-01-01"], "--to is before"),
+    ],
+)
+def test_history_problems_are_one_sentence(tmp_path, monkeypatch, capsys, setup, args, said):  # noqa: PLR0917
+    from p1tui.cli import main
+
+    db = tmp_path / "h.sqlite3"
+    config = tmp_path / "config.toml"
+    monkeypatch.setenv("P1TUI_CONFIG", str(config))
+    if setup == "garbage":
+        db.write_bytes(b"not sqlite at all" * 64)
+    if setup == "config":
+        config.write_text("[history]\nkeep_minutes_days = 0\n", encoding="utf-8")
+        open_store(db).close()
+    capsys.readouterr()
+    assert main([args[0], "--db", str(db), *args[1:]]) == 2
+    err = capsys.readouterr().err
+    assert said in err and err.count("\n") == 1 and "Traceback" not in err
