@@ -112,11 +112,11 @@ class CostCalculator:
         self.reading = reading
         self.zone = zone
         self.dynamic = dynamic_prices(conn, reading.start, reading.end)
-        self._fine = reading
+        self._fine = reading.electricity
         if any(row.end - row.start < HOUR for row in self.dynamic):
             # Quarter-hour prices: each quarter's energy from the minute rows where kept.
-            fine = Reading(conn, reading.start, reading.end, "minute")
-            if fine.electricity:
+            fine = tracks.electricity(conn, "minute", reading.start, reading.end, ending_every=900)
+            if fine:
                 self._fine = fine
 
     @property
@@ -200,7 +200,7 @@ class CostCalculator:
         if covered < end - start:
             self._contract(parts, day, start, end, ("import", "export"))
             return
-        electricity = self._fine.electricity
+        electricity = self._fine
         export_known = all(r.export_price is not None for r in inside)
         for row in inside:
             moved = electricity.moved(max(row.start, start), min(row.end, end))

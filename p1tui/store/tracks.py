@@ -134,8 +134,14 @@ class Track:
         )
 
 
-def electricity(conn: sqlite3.Connection, table: str, start: int, end: int) -> Track:
-    """The electricity counters around ``[start, end]`` from ``minute`` or ``hour`` rows."""
+def electricity(
+    conn: sqlite3.Connection, table: str, start: int, end: int, *, ending_every: int = 60
+) -> Track:
+    """The electricity counters around ``[start, end]`` from ``minute`` or ``hour`` rows.
+
+    ``ending_every`` (minute rows): only the rows that end on such a boundary (900: the
+    quarters), when only those boundaries are asked for.
+    """
     chain = slots(conn).get((0, "electricity"), [])
     shifts = offsets(conn, chain)
     points: list[tuple[int, Counters]] = []
@@ -145,8 +151,8 @@ def electricity(conn: sqlite3.Connection, table: str, start: int, end: int) -> T
         shift = shifts[series.id]
         rows = conn.execute(
             f"SELECT {columns} FROM {table} WHERE series = ? AND t >= ? AND t < ? "
-            "AND cts IS NOT NULL",
-            (series.id, start - 3600, end + 3600),
+            "AND cts IS NOT NULL AND (t + 60) % ? = 0",
+            (series.id, start - 3600, end + 3600, ending_every),
         ).fetchall()
         for edge in (
             "t < ? AND cts IS NOT NULL ORDER BY t DESC",
