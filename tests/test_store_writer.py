@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import queue
 import sqlite3
 import subprocess
 import sys
@@ -13,8 +12,9 @@ from pathlib import Path
 import pytest
 from store_helpers import sim_bytes, telegrams, write_capture
 
-from p1tui.dsmr import Framer
+from p1tui.dsmr import Decoder
 from p1tui.link.events import LinkState, StateChanged, TelegramReceived
+from p1tui.link.fanout import FanOut
 from p1tui.store import HistoryWriter, StoreConsumer, StoreError, StoreLocked, open_store
 
 
@@ -130,45 +130,28 @@ def test_the_schema_has_a_version(tmp_path: Path) -> None:
     assert _rows(db, "PRAGMA journal_mode") == [("wal",)]
 
 
-class _Batches:
-    """A subscription's ``get_batch`` over a plain queue (the link's FanOut has the same)."""
-
-    def __init__(self) -> None:
-        self.queue: queue.Queue = queue.Queue()
-
-    def get_batch(self, max_items: int, timeout: float | None) -> list:
-        try:
-            items = [self.queue.get(timeout=timeout)]
-        except queue.Empty:
-            return []
-        while len(items) < max_items:
-            try:
-                items.append(self.queue.get_nowait())
-            except queue.Empty:
-                break
-        return items
-
-
 def test_the_consumer_records_valid_telegrams_from_a_subscription(tmp_path: Path) -> None:
     raw = sim_bytes("2026-01-12T10:00:00+01:00", 50)
     raw[7] = raw[7].replace(b"1-0:1.7.0(", b"1-0:1.7.0(9")  # a CRC failure: not recorded
-    source = _Batches()
+    fanout = FanOut()
     db = tmp_path / "h.sqlite3"
     store = open_store(db)
-    consumer = StoreConsumer(source, HistoryWriter(store, flush_every=0.2))
+    consumer = StoreConsumer(fanout.subscribe("history"), HistoryWriter(store, flush_every=0.2))
     consumer.start()
-    framer = Framer()
-    source.queue.put(StateChanged(LinkState.RECEIVING, "ok", time.time()))
-    from p1tui.dsmr import parse
-
-    for frame in framer.feed(b"".join(raw)) + framer.close():
-        source.queue.put(TelegramReceived(frame, parse(frame), time.time()))
+    fanout.publish(StateChanged(LinkState.RECEIVING, "ok", time.time()))
+    decoder = Decoder()
+    for frame, telegram in decoder.feed(b"".join(raw)) + decoder.close():
+        fanout.publish(TelegramReceived(frame, telegram, time.time()))
     deadline = time.monotonic() + 30
     while _rows(db, "SELECT coalesce(sum(n), 0) FROM minute") != [(49,)]:
         assert time.monotonic() < deadline, _rows(db, "SELECT sum(n) FROM minute")
         time.sleep(0.05)
+    fanout.end()  # the link is done: the consumer takes what is left and stops by itself
+    deadline = time.monotonic() + 30
+    while consumer.running:
+        assert time.monotonic() < deadline, "the consumer did not stop at the link's end"
+        time.sleep(0.05)
     consumer.stop()
-    assert not consumer.running
     store.close()
     assert os.path.exists(db)
 
