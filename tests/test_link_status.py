@@ -62,6 +62,14 @@ def test_the_period_is_the_median_gap_and_a_burst_does_not_count():
     assert status.period == 10.0
 
 
+def test_a_gap_across_a_reopening_is_not_a_period():
+    status, last = receiving(period=10.0, count=2)
+    status.failed(LinkLost("port vanished: /dev/ttyUSB0 failed."), last + 5)
+    status.opened("the port", last + 600)
+    status.frame(True, last + 601)
+    assert status.period == 10.0
+
+
 def test_stale_after_three_periods_with_the_age_and_the_period_in_words():
     status, last = receiving(period=10.0)
     assert status.stale_after() == 30.0

@@ -131,7 +131,9 @@ class LinkStatus:
         events: list[LinkEvent] = []
         if valid:
             last = self.last_valid
-            if last is not None and now - last >= MIN_GAP:
+            # A gap that spans an outage or a reopening is not the meter's period.
+            same_connection = self._opened_at is None or (last or 0.0) >= self._opened_at
+            if last is not None and same_connection and now - last >= MIN_GAP:
                 self._gaps.append(now - last)
             again = self.worked
             self.last_valid = now
