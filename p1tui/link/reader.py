@@ -1,6 +1,6 @@
-"""The reader thread: source -> framer -> parser -> events.
+"""The reader thread: source -> decoder -> events.
 
-One daemon thread owns the source and a :class:`~p1tui.dsmr.Framer`. It reports through
+One daemon thread owns the source and a :class:`~p1tui.dsmr.Decoder`. It reports through
 a single callback, called from that thread, with the events of
 :mod:`p1tui.link.events`: every telegram (valid or not), each state change with its
 reason, statistics about once a second, and diagnoses in plain words. The callback is
@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from ..dsmr import DSMRError, Frame, Framer, parse
+from ..dsmr import Decoded, Decoder
 from .events import LinkEvent, LinkState, LinkStats, StateChanged, StatsUpdated, TelegramReceived
 from .factory import make_source
 from .settings import SourceSettings
@@ -58,14 +58,14 @@ class _Link:
 
     def __init__(self, settings: SourceSettings) -> None:
         self.settings = settings
-        self.framer = Framer()
+        self.decoder = Decoder()
         self.bytes_received = 0
         self.last_telegram_at: float | None = None
         self.status = LinkStatus(settings)
         """Period, staleness, retries and diagnosis: every timing decision is made there."""
 
     def stats(self, bytes_per_second: float) -> LinkStats:
-        f = self.framer.stats
+        f = self.decoder.stats.framer
         return LinkStats(
             telegrams_ok=f.frames_ok,
             telegrams_unchecked=f.frames_unchecked,
@@ -207,7 +207,7 @@ class Reader:
             try:
                 self._pump(run, link, source)
             except EndOfStream as end:
-                self._deliver_all(run, link, link.framer.close(), self._clock())
+                self._deliver_all(run, link, link.decoder.close(), self._clock())
                 self._publish_stats(run, link, 0.0)
                 with self._lock:
                     if self._run is run:
@@ -227,7 +227,7 @@ class Reader:
         """Report a link that failed and wait before the next attempt."""
         # A telegram cut by the outage must not be completed by bytes from after it.
         now = self._clock()
-        self._deliver_all(run, link, link.framer.close(), now)
+        self._deliver_all(run, link, link.decoder.close(), now)
         self._publish_stats(run, link, 0.0)
         self._report(run, link.status.failed(error, now))
         if run.wake.wait(link.status.retry_in):
@@ -247,9 +247,9 @@ class Reader:
                 last_byte = now
                 link.bytes_received += len(data)
                 status.data(data)
-                frames = link.framer.feed(data)
+                frames = link.decoder.feed(data)
             else:
-                frames = link.framer.flush() if now - last_byte >= QUIET_FLUSH else []
+                frames = link.decoder.flush() if now - last_byte >= QUIET_FLUSH else []
             if frames:
                 self._deliver_all(run, link, frames, now)
             self._report(run, status.tick(now))
@@ -260,14 +260,10 @@ class Reader:
                 stats_at, stats_bytes = now, link.bytes_received
                 self._publish_stats(run, link, rate)
 
-    def _deliver_all(self, run: _Run, link: _Link, frames: list[Frame], now: float) -> None:
-        """Parse and report frames, with what the link state makes of them."""
+    def _deliver_all(self, run: _Run, link: _Link, frames: list[Decoded], now: float) -> None:
+        """Report decoded frames, with what the link state makes of them."""
         failed = False
-        for frame in frames:
-            try:
-                telegram = parse(frame)
-            except DSMRError:
-                telegram = None
+        for frame, telegram in frames:
             wall = time.time()
             if frame.valid:
                 link.last_telegram_at = wall
