@@ -13,7 +13,7 @@ os.environ["TEXTUAL_ANIMATIONS"] = "none"
 os.environ["TZ"] = "Europe/Amsterdam"
 time.tzset()
 
-from p1tui.dsmr import Framer, parse  # noqa: E402
+from p1tui.dsmr import Decoder, Framer, parse  # noqa: E402
 from p1tui.link.events import LinkEvent, LinkStats, StatsUpdated, TelegramReceived  # noqa: E402
 from p1tui.link.settings import SerialSettings  # noqa: E402
 from p1tui.link.status import LinkStatus  # noqa: E402
@@ -42,17 +42,17 @@ def telegram_events(name: str, received_at: float = NOW) -> list[TelegramReceive
 def link_events(*arrivals: tuple[bytes, float]) -> list[LinkEvent]:
     """What the reader publishes for bytes arriving at these times, verdicts included.
 
-    One framer and one :class:`LinkStatus` over all of them, as on one link: each
+    One decoder and one :class:`LinkStatus` over all of them, as on one link: each
     telegram, the state changes and diagnoses it causes, then the link's statistics.
     """
-    framer, status = Framer(), LinkStatus(USB)
+    decoder, status = Decoder(), LinkStatus(USB)
     events: list[LinkEvent] = []
     for raw, at in arrivals:
         status.data(raw)
-        for frame in framer.feed(raw) + framer.flush():
-            events.append(TelegramReceived(frame, parse(frame), at))
+        for frame, telegram in decoder.feed(raw) + decoder.flush():
+            events.append(TelegramReceived(frame, telegram, at))
             events += status.frame(frame.valid, at)
-    stats = framer.stats
+    stats = decoder.stats.framer
     totals = LinkStats(
         telegrams_ok=stats.frames_ok,
         crc_failures=stats.crc_failures,
