@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
+import re
 import shlex
 import stat
 import sys
@@ -174,7 +175,10 @@ def save_serial(serial: SerialSettings, path: Path | None = None) -> Path:
             f"cannot save to {path}: it is not valid TOML ({error}); fix it or move it away"
         ) from None
     _set_serial(document, serial)
-    _replace_atomically(target, tomlkit.dumps(document), path)
+    saved = tomlkit.dumps(document)
+    if "\r\n" in text:  # tomlkit ends the lines it adds with LF alone
+        saved = re.sub(r"(?<!\r)\n", "\r\n", saved)
+    _replace_atomically(target, saved, path)
     return path
 
 
