@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.cells import cell_len
 from textual.content import Content
+from textual.css.styles import RulesMap
 from textual.widgets import Static
 
 from ...dsmr import Telegram
@@ -59,13 +61,26 @@ class ViewText(Static):
         if content == self._shown:
             return
         width = self.content_size.width
-        height = content.get_height(self.styles, width) if width else None
+        height = _height(content, self.styles, width) if width else None
         relayout = height is None or height != self._height
         self._shown, self._height = content, height
         self.update(content, layout=relayout)
 
     def content(self, view: View) -> Content:
         raise NotImplementedError
+
+
+def _height(content: Content, styles: RulesMap, width: int) -> int:
+    """The lines ``content`` takes at ``width``: counted when none wraps.
+
+    Wrapping a text only to learn its height is as much work as the repaint's own
+    wrapping, on every changed panel and every telegram; most lines fit (or the panel
+    cuts them with an ellipsis), and then counting them is the answer.
+    """
+    rows = content.plain.split("\n")
+    if styles.get("text_wrap", "wrap") == "nowrap" or max(map(cell_len, rows)) <= width:
+        return len(rows)
+    return content.get_height(styles, width)
 
 
 class Panel(ViewText):
