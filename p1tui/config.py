@@ -26,11 +26,14 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
 from .link.settings import SerialSettings
+
+if TYPE_CHECKING:
+    from tomlkit import TOMLDocument
 
 ENV_VAR = "P1TUI_CONFIG"
 """Overrides the config file's path (tests, several meters on one machine)."""
@@ -182,7 +185,7 @@ def save_serial(serial: SerialSettings, path: Path | None = None) -> Path:
     return path
 
 
-def _set_serial(document: Any, serial: SerialSettings) -> None:
+def _set_serial(document: TOMLDocument, serial: SerialSettings) -> None:
     """Set the form's keys in ``[serial]``; a key already holding the value keeps its spelling."""
     import tomlkit  # noqa: PLC0415
 
