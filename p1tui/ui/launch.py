@@ -119,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         reader_factory=functools.partial(Reader, source_factory=make_any_source),
         list_ports=detected_ports,
         config_path=config_file.config_path(),
-        config_problem="\n".join(loaded.notices) or None,
+        config_notices=loaded.notices,
         saved_serial=loaded.config.serial,
         detector=detect_settings,
         exit_on_signals=True,
