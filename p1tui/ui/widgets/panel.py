@@ -58,7 +58,9 @@ class ViewText(Static):
         self.show_content(self.content(view))
 
     def show_content(self, content: Content) -> None:
-        if content == self._shown:
+        shown = self._shown
+        # Content compares its characters only: the same words in another style are news.
+        if shown is not None and content == shown and content.spans == shown.spans:
             return
         width = self.content_size.width
         height = _height(content, self.styles, width) if width else None
