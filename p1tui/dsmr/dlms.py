@@ -12,20 +12,18 @@ fixed :data:`LUXEMBOURG_AUTH_KEY` in Luxembourg, a per-meter key in Austria). Se
 ``0x20``/``0x21`` encrypts without a tag: a wrong key then shows as a plaintext that is
 not a telegram, and the telegram's own CRC guards the rest.
 
-:class:`Decryptor` sits in front of the :class:`~p1tui.dsmr.Framer` (the ``ByteStage`` of
-the decoder): bytes in, plaintext telegrams out. Bytes outside frames pass through
-unchanged (a meter whose grid operator switched encryption off still reads), frames
-whose tag does not verify are dropped and counted, never handed on.
+:class:`~p1tui.dsmr.decryptor.Decryptor` sits in front of the
+:class:`~p1tui.dsmr.Framer` (the ``ByteStage`` of the decoder): bytes in, plaintext
+telegrams out. Bytes outside frames pass through unchanged (a meter whose grid operator
+switched encryption off still reads), frames whose tag does not verify are dropped and
+counted, never handed on. This module is the format and needs no cryptography;
+:mod:`p1tui.dsmr.decryptor` does the AES.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
 from typing import NamedTuple
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from .errors import DSMRError
 from .framer import MAX_FRAME_BYTES
@@ -43,7 +41,6 @@ SECURITY_BYTES = frozenset((0x20, 0x21, 0x30, 0x31))
 LUXEMBOURG_AUTH_KEY = bytes.fromhex("00112233445566778899AABBCCDDEEFF")
 """The authentication key every Smarty uses (Luxmetering P1 specification, section 3.2)."""
 KEY_BYTES = 16
-_ENVELOPES_KEPT = 64
 
 
 class KeyFormatError(DSMRError, ValueError):
@@ -117,8 +114,9 @@ class DecryptorStats:
     frames_decrypted: int = 0
     key_mismatches: int = 0
     """Frames that do not decrypt with the encryption key (a wrong key, or corrupted)."""
-    auth_key_mismatches: int = 0
-    """Frames the encryption key fits but whose tag fails: a wrong authentication key."""
+    auth_failures: int = 0
+    """Frames the encryption key fits but whose tag fails: a wrong authentication key, or
+    bytes changed on the way."""
     frames_truncated: int = 0
     """Frames cut short by the start of the next one."""
     counter_not_increasing: int = 0
@@ -128,10 +126,12 @@ class DecryptorStats:
     @property
     def frames_failed(self) -> int:
         """Frames dropped for any reason: none of them reached the framer."""
-        return self.key_mismatches + self.auth_key_mismatches + self.frames_truncated
+        return self.key_mismatches + self.auth_failures + self.frames_truncated
 
 
-class _Header(NamedTuple):
+class Header(NamedTuple):
+    """A frame header that passed the checks."""
+
     system_title: bytes
     security: int
     header_length: int
@@ -140,7 +140,7 @@ class _Header(NamedTuple):
     """The whole frame's length."""
 
 
-def _header(buf: bytes | bytearray, at: int = 0) -> _Header | bool | None:
+def header_at(buf: bytes | bytearray, at: int = 0) -> Header | bool | None:
     """The frame header at ``buf[at]``; None while it is incomplete, False if none starts there.
 
     The checks (known length form, known security byte, a length that holds the counter,
@@ -172,151 +172,7 @@ def _header(buf: bytes | bytearray, at: int = 0) -> _Header | bool | None:
     total = security_at + length
     if length <= overhead or total > MAX_FRAME_BYTES:
         return False
-    return _Header(bytes(buf[at + 2 : at + 10]), security, security_at + 1, total)
-
-
-def _iv(system_title: bytes, frame_counter: bytes) -> bytes:
-    return system_title + frame_counter
-
-
-def _keystream_decrypt(key: bytes, iv: bytes, data: bytes) -> bytes:
-    """GCM's keystream without its tag: AES-CTR from counter block 2 (IV || 00000002)."""
-    decryptor = Cipher(algorithms.AES(key), modes.CTR(iv + b"\x00\x00\x00\x02")).decryptor()
-    return decryptor.update(data) + decryptor.finalize()
-
-
-def _looks_like_telegram(plaintext: bytes) -> bool:
-    return plaintext[:1] == b"/" and plaintext.isascii()
-
-
-class Decryptor:
-    """Streaming decryption of general-glo-ciphering frames; see the module docstring.
-
-    ``feed`` takes bytes as they arrive, in any chunking, and returns the bytes for the
-    framer: decrypted telegrams, and whatever lay outside frames. :meth:`take_envelopes`
-    gives the envelope of each frame decrypted since the last call, in order (one per
-    telegram handed on).
-    """
-
-    def __init__(self, keys: MeterKeys) -> None:
-        self._keys = keys
-        self._aad = bytes((0x30,)) + keys.authentication
-        self.stats = DecryptorStats()
-        self._buf = bytearray()
-        self._last: tuple[bytes, int] | None = None
-        self._envelopes: deque[Envelope] = deque(maxlen=_ENVELOPES_KEPT)
-
-    def __repr__(self) -> str:
-        return f"Decryptor({self.stats})"
-
-    @property
-    def buffered(self) -> int:
-        """Bytes held while waiting for the rest of a frame."""
-        return len(self._buf)
-
-    def take_envelopes(self) -> list[Envelope]:
-        """The envelopes of the frames decrypted since the last call (at most 64 kept)."""
-        envelopes = list(self._envelopes)
-        self._envelopes.clear()
-        return envelopes
-
-    def feed(self, data: bytes | bytearray | memoryview) -> bytes:
-        """Add received bytes; return the plaintext (and the bytes outside frames) they complete."""
-        buf = self._buf
-        buf += data
-        out = bytearray()
-        while buf:
-            start = buf.find(HEADER_START)
-            if start < 0:
-                keep = 1 if buf[-1] == GLO_CIPHERING else 0
-                out += buf[: len(buf) - keep]
-                del buf[: len(buf) - keep]
-                break
-            if start:
-                out += buf[:start]
-                del buf[:start]
-            header = _header(buf)
-            if header is None:
-                break  # the header is not complete yet
-            if not isinstance(header, _Header):
-                out += buf[:1]
-                del buf[:1]
-                continue
-            if len(buf) < header.total:
-                break
-            out += self._open(header)
-        return bytes(out)
-
-    def close(self) -> bytes:
-        """End of stream: a frame still incomplete is counted as truncated."""
-        rest = bytes(self._buf)
-        self._buf.clear()
-        if rest.startswith(HEADER_START) and _header(rest) is not False:
-            self.stats.frames_truncated += 1
-            self.stats.bytes_rejected += len(rest)
-            return b""
-        return rest
-
-    def _open(self, header: _Header) -> bytes:
-        """Decrypt the complete frame at the start of the buffer and remove it."""
-        buf = self._buf
-        frame = bytes(buf[: header.total])
-        counter = frame[header.header_length : header.header_length + COUNTER_LENGTH]
-        iv = _iv(header.system_title, counter)
-        body = frame[header.header_length + COUNTER_LENGTH :]
-        key = self._keys.encryption
-        if header.security & AUTHENTICATED:
-            plaintext = self._verified(key, iv, body)
-            if plaintext is None:
-                return self._reject(header, iv, body)
-        else:
-            plaintext = _keystream_decrypt(key, iv, body)
-            if not _looks_like_telegram(plaintext):
-                return self._reject(header, iv, body)
-        del buf[: header.total]
-        self.stats.frames_decrypted += 1
-        number = int.from_bytes(counter, "big")
-        last = self._last
-        increased = last is None or last[0] != header.system_title or number > last[1]
-        if not increased:
-            self.stats.counter_not_increasing += 1
-        self._last = (header.system_title, number)
-        self._envelopes.append(Envelope(header.system_title, number, header.security, increased))
-        return plaintext
-
-    def _verified(self, key: bytes, iv: bytes, body: bytes) -> bytes | None:
-        ciphertext, tag = body[:-TAG_LENGTH], body[-TAG_LENGTH:]
-        decryptor = Cipher(
-            algorithms.AES(key), modes.GCM(iv, tag, min_tag_length=TAG_LENGTH)
-        ).decryptor()
-        decryptor.authenticate_additional_data(self._aad)
-        try:
-            return decryptor.update(ciphertext) + decryptor.finalize()
-        except InvalidTag:
-            return None
-
-    def _reject(self, header: _Header, iv: bytes, body: bytes) -> bytes:
-        """Drop a frame that did not decrypt; resume at a frame that starts inside it."""
-        buf = self._buf
-        stats = self.stats
-        resume = header.total
-        at = buf.find(HEADER_START, 1, header.total)
-        while at > 0:
-            if _header(buf, at) is not False:
-                resume = at
-                break
-            at = buf.find(HEADER_START, at + 1, header.total)
-        if resume < header.total:
-            stats.frames_truncated += 1
-        elif header.security & AUTHENTICATED and _looks_like_telegram(
-            _keystream_decrypt(self._keys.encryption, iv, body[:-TAG_LENGTH])
-        ):
-            stats.auth_key_mismatches += 1
-        else:
-            stats.key_mismatches += 1
-        stats.bytes_rejected += resume
-        del buf[:resume]
-        return b""
+    return Header(bytes(buf[at + 2 : at + 10]), security, security_at + 1, total)
 
 
 def encode_length(length: int, form: int | None = None) -> bytes:
@@ -332,47 +188,11 @@ def encode_length(length: int, form: int | None = None) -> bytes:
     return bytes((form,)) + length.to_bytes(form - 0x80, "big")
 
 
-def encrypt_frame(
-    plaintext: bytes,
-    keys: MeterKeys,
-    system_title: bytes,
-    frame_counter: int,
-    *,
-    security: int = 0x30,
-    length_form: int | None = None,
-) -> bytes:
-    """One frame as a meter sends it (for the built-in meter, tests and ``record --mask-ids``)."""
-    if len(system_title) != TITLE_LENGTH:
-        raise ValueError("the system title is 8 bytes")
-    if security not in SECURITY_BYTES:
-        raise ValueError(f"unsupported security byte 0x{security:02X}")
-    counter = frame_counter.to_bytes(COUNTER_LENGTH, "big")
-    iv = _iv(system_title, counter)
-    if security & AUTHENTICATED:
-        encryptor = Cipher(algorithms.AES(keys.encryption), modes.GCM(iv)).encryptor()
-        encryptor.authenticate_additional_data(bytes((0x30,)) + keys.authentication)
-        body = encryptor.update(plaintext) + encryptor.finalize() + encryptor.tag[:TAG_LENGTH]
-    else:
-        encryptor = Cipher(
-            algorithms.AES(keys.encryption), modes.CTR(iv + b"\x00\x00\x00\x02")
-        ).encryptor()
-        body = encryptor.update(plaintext) + encryptor.finalize()
-    length = 1 + COUNTER_LENGTH + len(body)
-    return (
-        HEADER_START
-        + system_title
-        + encode_length(length, length_form)
-        + bytes((security,))
-        + counter
-        + body
-    )
-
-
 def holds_encrypted_frames(sample: bytes | bytearray) -> bool:
     """Whether ``sample`` (bytes that held no telegram) carries a general-glo-ciphering frame."""
     at = sample.find(HEADER_START)
     while at >= 0:
-        if isinstance(_header(sample, at), _Header):
+        if isinstance(header_at(sample, at), Header):
             return True
         at = sample.find(HEADER_START, at + 1)
     return False
