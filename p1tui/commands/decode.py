@@ -8,10 +8,17 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import BinaryIO, TextIO
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from ..dsmr import DSMRError, Frame, Framer, FramerStats, parse
+from ..dsmr.dlms import DecryptorStats, MeterKeys, holds_encrypted_frames
 from ..dsmr.export import to_json
+from ..link.diagnosis import ENCRYPTED_NO_KEY, decryption_failures
+from .keys import KeyProblem, add_key_options, meter_keys
+
+if TYPE_CHECKING:
+    from ..dsmr.decryptor import Decryptor
 
 CHUNK = 1 << 16
 
@@ -28,7 +35,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Read raw P1 data and write one JSON object per valid telegram to stdout, "
             "then a one-line summary to stderr. Junk between telegrams is skipped; a "
-            "telegram whose CRC fails is counted and left out unless --include-invalid."
+            "telegram whose CRC fails is counted and left out unless --include-invalid. "
+            "Encrypted frames (Luxembourg, Austria) are decrypted with the meter's key "
+            "(--key, P1TUI_KEY or [meter] key in the config file); a frame that does not "
+            "decrypt is counted and left out."
         ),
     )
     parser.add_argument(
@@ -39,6 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help='also write telegrams whose CRC failed, with "crc_ok": false',
     )
+    add_key_options(parser)
     parser.set_defaults(run=run)
 
 
@@ -47,13 +58,34 @@ def _chunks(stream: BinaryIO) -> Iterator[bytes]:
         yield chunk
 
 
+@dataclass(slots=True)
+class Input:
+    """One input stream's decoding stages and what they counted."""
+
+    framer: Framer = field(default_factory=Framer)
+    decryptor: Decryptor | None = None
+    encrypted: bool = False
+    """Encrypted frames were seen though no key was given."""
+
+    def feed(self, chunk: bytes) -> list[Frame]:
+        if self.decryptor is not None:
+            return self.framer.feed(self.decryptor.feed(chunk))
+        if not self.encrypted and holds_encrypted_frames(chunk):
+            self.encrypted = True
+        return self.framer.feed(chunk)
+
+    def close(self) -> list[Frame]:
+        frames = self.framer.feed(self.decryptor.close()) if self.decryptor is not None else []
+        return frames + self.framer.close()
+
+
 def decode_stream(
-    stream: BinaryIO, out: TextIO, framer: Framer, *, include_invalid: bool = False
+    stream: BinaryIO, out: TextIO, stages: Input, *, include_invalid: bool = False
 ) -> None:
-    """Frame, parse and write every telegram in ``stream``; counts go to ``framer.stats``."""
+    """Decrypt, frame, parse and write every telegram in ``stream``; ``stages`` count."""
     for chunk in _chunks(stream):
-        _write_frames(framer.feed(chunk), out, include_invalid)
-    _write_frames(framer.close(), out, include_invalid)
+        _write_frames(stages.feed(chunk), out, include_invalid)
+    _write_frames(stages.close(), out, include_invalid)
 
 
 def _write_frames(frames: list[Frame], out: TextIO, include_invalid: bool) -> None:
@@ -83,7 +115,9 @@ def _writing() -> Iterator[None]:
         raise OutputFailed(error.strerror or str(error)) from None
 
 
-def _summary(stats: list[FramerStats]) -> str:
+def _summary(inputs: list[Input]) -> str:
+    stats: list[FramerStats] = [i.framer.stats for i in inputs]
+
     def total(name: str) -> int:
         return sum(getattr(s, name) for s in stats)
 
@@ -95,21 +129,45 @@ def _summary(stats: list[FramerStats]) -> str:
         + (f" ({unchecked} without CRC)" if unchecked else "")
         + f", {failures} CRC failure{'s' if failures != 1 else ''}"
         + f", {total('frames_truncated')} truncated, {total('bytes_skipped')} bytes skipped"
+        + _decryption_summary(inputs)
     )
 
 
-def _decode_one(name: str, framer: Framer, include_invalid: bool) -> None:
+def _decryption_summary(inputs: list[Input]) -> str:
+    """The frames that failed to decrypt, and in words why when none did."""
+    if any(i.encrypted for i in inputs):
+        return f"\n{ENCRYPTED_NO_KEY.problem} {ENCRYPTED_NO_KEY.advice}"
+    decryptors = [i.decryptor.stats for i in inputs if i.decryptor is not None]
+    if not decryptors:
+        return ""
+    total = DecryptorStats(
+        **{name: sum(getattr(s, name) for s in decryptors) for name in DecryptorStats.__slots__}
+    )
+    failed = total.frames_failed
+    text = f", {failed} frame{'s' if failed != 1 else ''} failed to decrypt"
+    if failed and not total.frames_decrypted:
+        diagnosis = decryption_failures(total)
+        text += f"\n{diagnosis.problem} {diagnosis.advice}"
+    return text
+
+
+def _decode_one(name: str, stages: Input, include_invalid: bool) -> None:
     if name == "-":
-        decode_stream(sys.stdin.buffer, sys.stdout, framer, include_invalid=include_invalid)
+        decode_stream(sys.stdin.buffer, sys.stdout, stages, include_invalid=include_invalid)
         return
     with open(name, "rb") as stream:
-        decode_stream(stream, sys.stdout, framer, include_invalid=include_invalid)
+        decode_stream(stream, sys.stdout, stages, include_invalid=include_invalid)
 
 
 def run(args: argparse.Namespace) -> int:
     """Decode every input; 0 when all were read, 2 when one could not be."""
+    try:
+        keys = meter_keys(args)
+    except KeyProblem as error:
+        print(f"p1tui decode: {error}", file=sys.stderr)
+        return 2
     with _rare_gc_passes():
-        return _decode_all(args)
+        return _decode_all(args, keys)
 
 
 @contextmanager
@@ -129,15 +187,15 @@ def _rare_gc_passes() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _decode_all(args: argparse.Namespace) -> int:
+def _decode_all(args: argparse.Namespace, keys: MeterKeys | None) -> int:
     status = 0
-    stats: list[FramerStats] = []
+    inputs: list[Input] = []
     try:
         for name in args.files or ["-"]:
-            framer = Framer()  # one per input: each is its own stream
-            stats.append(framer.stats)
+            stages = Input(decryptor=_decryptor(keys))  # one per input: its own stream
+            inputs.append(stages)
             try:
-                _decode_one(name, framer, args.include_invalid)
+                _decode_one(name, stages, args.include_invalid)
             except OSError as error:
                 if isinstance(error, BrokenPipeError):
                     raise
@@ -154,5 +212,13 @@ def _decode_all(args: argparse.Namespace) -> int:
         # The reader went away (`| head`): stop quietly, as other Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    print(f"p1tui decode: {_summary(stats)}", file=sys.stderr)
+    print(f"p1tui decode: {_summary(inputs)}", file=sys.stderr)
     return status
+
+
+def _decryptor(keys: MeterKeys | None) -> Decryptor | None:
+    if keys is None:
+        return None
+    from ..dsmr.decryptor import Decryptor  # noqa: PLC0415 (cryptography only when needed)
+
+    return Decryptor(keys)

@@ -57,15 +57,17 @@ def meter_keys(
     *,
     prefix: str = "",
     environ: Mapping[str, str] = os.environ,
+    warn: bool = True,
 ) -> MeterKeys | None:
     """The keys to use: the command line, else the environment, else the config's [meter].
 
     None when no key is set anywhere (a meter that does not encrypt). Raises
-    :class:`KeyProblem` for a malformed key, naming where it came from.
+    :class:`KeyProblem` for a malformed key, naming where it came from. ``warn``: say
+    that a key on the command line is visible (not for the built-in meter's made-up key).
     """
     given_key = getattr(args, f"{prefix}key", None)
     given_auth = getattr(args, f"{prefix}auth_key", None)
-    if given_key or given_auth:
+    if warn and (given_key or given_auth):
         print(VISIBLE_WARNING, file=sys.stderr)
     meter = meter or {}
     key, key_from = _first(

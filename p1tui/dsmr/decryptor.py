@@ -7,6 +7,7 @@ The frame format is :mod:`p1tui.dsmr.dlms`; this module holds what needs the
 from __future__ import annotations
 
 from collections import deque
+from typing import NamedTuple
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -49,13 +50,26 @@ def _looks_like_telegram(plaintext: bytes) -> bool:
     return plaintext[:1] == b"/" and plaintext.isascii()
 
 
+class Piece(NamedTuple):
+    """A stretch of the received stream: a frame, or bytes outside frames."""
+
+    raw: bytes
+    """The bytes as received."""
+    plaintext: bytes
+    """What goes on to the framer: the telegram a frame carried, the bytes outside frames
+    as they are, nothing for a frame that was rejected."""
+    envelope: Envelope | None = None
+    """The frame's envelope when it decrypted."""
+
+
 class Decryptor:
     """Streaming decryption of general-glo-ciphering frames (the rules: :mod:`p1tui.dsmr.dlms`).
 
     ``feed`` takes bytes as they arrive, in any chunking, and returns the bytes for the
     framer: decrypted telegrams, and whatever lay outside frames. :meth:`take_envelopes`
     gives the envelope of each frame decrypted since the last call, in order (one per
-    telegram handed on).
+    telegram handed on). :meth:`feed_pieces` gives the same stream cut into frames, for
+    a consumer that rewrites frames (``record --mask-ids``).
     """
 
     def __init__(self, keys: MeterKeys) -> None:
@@ -81,46 +95,58 @@ class Decryptor:
 
     def feed(self, data: bytes | bytearray | memoryview) -> bytes:
         """Add received bytes; return the plaintext (and the bytes outside frames) they complete."""
+        pieces = self.feed_pieces(data)
+        if len(pieces) == 1:
+            return pieces[0].plaintext
+        return b"".join(piece.plaintext for piece in pieces)
+
+    def close(self) -> bytes:
+        """End of stream: what is left of a frame is truncated; a frame inside it is still read."""
+        return b"".join(piece.plaintext for piece in self.close_pieces())
+
+    def feed_pieces(self, data: bytes | bytearray | memoryview) -> list[Piece]:
+        """Like :meth:`feed`, as the frames and the stretches between them."""
         buf = self._buf
         buf += data
-        out = bytearray()
+        pieces: list[Piece] = []
         while buf:
             start = buf.find(HEADER_START)
             if start < 0:
                 keep = 1 if buf[-1] == GLO_CIPHERING else 0
-                out += buf[: len(buf) - keep]
-                del buf[: len(buf) - keep]
+                self._outside(len(buf) - keep, pieces)
                 break
-            if start:
-                out += buf[:start]
-                del buf[:start]
+            self._outside(start, pieces)
             header = header_at(buf)
             if header is None:
                 break  # the header is not complete yet
             if not isinstance(header, Header):
-                out += buf[:1]
-                del buf[:1]
+                self._outside(1, pieces)
                 continue
             if len(buf) < header.total:
                 break
-            out += self._open(header)
-        return bytes(out)
+            pieces.append(self._open(header))
+        return pieces
 
-    def close(self) -> bytes:
-        """End of stream: what is left of a frame is truncated; a frame inside it is still read."""
-        out = bytearray()
+    def close_pieces(self) -> list[Piece]:
+        """Like :meth:`close`, as pieces."""
+        pieces: list[Piece] = []
         while self._buf.startswith(HEADER_START) and header_at(self._buf) is not False:
             total = len(self._buf)
             header = header_at(self._buf)
             if isinstance(header, Header):
                 total = min(total, header.total)
-            self._drop(self._inner_frame(total), truncated=True)
-            out += self.feed(b"")
-        rest = bytes(self._buf)
-        self._buf.clear()
-        return bytes(out) + rest
+            pieces.append(self._drop(self._inner_frame(total), truncated=True))
+            pieces += self.feed_pieces(b"")
+        self._outside(len(self._buf), pieces)
+        return pieces
 
-    def _open(self, header: Header) -> bytes:
+    def _outside(self, count: int, pieces: list[Piece]) -> None:
+        if count:
+            raw = bytes(self._buf[:count])
+            del self._buf[:count]
+            pieces.append(Piece(raw, raw))
+
+    def _open(self, header: Header) -> Piece:
         """Decrypt the complete frame at the start of the buffer and remove it."""
         buf = self._buf
         frame = bytes(buf[: header.total])
@@ -144,8 +170,9 @@ class Decryptor:
         if not increased:
             self.stats.counter_not_increasing += 1
         self._last = (header.system_title, number)
-        self._envelopes.append(Envelope(header.system_title, number, header.security, increased))
-        return plaintext
+        envelope = Envelope(header.system_title, number, header.security, increased)
+        self._envelopes.append(envelope)
+        return Piece(frame, plaintext, envelope)
 
     def _verified(self, key: bytes, iv: bytes, body: bytes, security: int) -> bytes | None:
         ciphertext, tag = body[:-TAG_LENGTH], body[-TAG_LENGTH:]
@@ -158,20 +185,18 @@ class Decryptor:
         except InvalidTag:
             return None
 
-    def _reject(self, header: Header, iv: bytes, body: bytes) -> bytes:
+    def _reject(self, header: Header, iv: bytes, body: bytes) -> Piece:
         """Drop a frame that did not decrypt; resume at a frame that starts inside it."""
         resume = self._inner_frame(header.total)
         if resume < header.total:
-            self._drop(resume, truncated=True)
-            return b""
+            return self._drop(resume, truncated=True)
         if header.security & AUTHENTICATED and _looks_like_telegram(
             _keystream(self._keys.encryption, iv, body[:-TAG_LENGTH])
         ):
             self.stats.auth_failures += 1
         else:
             self.stats.key_mismatches += 1
-        self._drop(resume)
-        return b""
+        return self._drop(resume)
 
     def _inner_frame(self, end: int) -> int:
         """Where the next plausible frame starts inside ``buf[1:end]``, else ``end``."""
@@ -183,11 +208,13 @@ class Decryptor:
             at = buf.find(HEADER_START, at + 1, end)
         return end
 
-    def _drop(self, count: int, *, truncated: bool = False) -> None:
+    def _drop(self, count: int, *, truncated: bool = False) -> Piece:
         if truncated:
             self.stats.frames_truncated += 1
         self.stats.bytes_rejected += count
+        raw = bytes(self._buf[:count])
         del self._buf[:count]
+        return Piece(raw, b"")
 
 
 def encrypt_frame(

@@ -10,6 +10,8 @@ Wrong serial settings leave fingerprints in the bytes that do arrive:
 * Data at a higher speed read at a lower one: samples of a much faster signal, bytes
   with no pattern and little printable text.
 * A line held low (an uninverted signal on a TTL adapter, a wrong pin): only NUL bytes.
+* Encrypted frames (Luxembourg, Austria): binary, but with the ``DB 08`` frame header
+  intact, which only the right serial settings give. Then the key is what is missing.
 
 :class:`LinkWatch` follows one link's bytes and frames and says when to report what.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 from collections import deque
 
+from ..dsmr.dlms import DecryptorStats, holds_encrypted_frames
 from .events import Diagnosis
 from .settings import SerialSettings
 
@@ -48,6 +51,31 @@ NO_DATA_NETWORK = Diagnosis(
 )
 
 
+ENCRYPTED_NO_KEY = Diagnosis(
+    "this meter encrypts its telegrams: ask your grid operator for the key, then give it to p1tui.",
+    'Put it in the config file as [meter] key = "32 hex digits" (or in the environment as '
+    "P1TUI_KEY); an Austrian meter also needs its authentication key ([meter] auth_key).",
+)
+KEY_MISMATCH = Diagnosis(
+    "the key does not match this meter: its encrypted telegrams do not decrypt with it.",
+    "Check the key with your grid operator: it is this meter's encryption key, 32 hex "
+    "digits (a replaced meter comes with a new key).",
+)
+AUTH_KEY_MISMATCH = Diagnosis(
+    "the authentication key does not match this meter: its telegrams decrypt, but their "
+    "authentication tag fails.",
+    "An Austrian meter needs the authentication key from the grid operator's portal as "
+    "[meter] auth_key (or P1TUI_AUTH_KEY); a Luxembourg meter needs none: leave it out.",
+)
+
+
+def decryption_failures(stats: DecryptorStats) -> Diagnosis:
+    """Encrypted frames arrive but none decrypts: which key is wrong."""
+    if stats.auth_failures > stats.key_mismatches:
+        return AUTH_KEY_MISMATCH
+    return KEY_MISMATCH
+
+
 def even_parity_bit(byte: int) -> int:
     """The bit that makes the number of ones in a 7-bit character even."""
     return (byte & 0x7F).bit_count() & 1
@@ -55,6 +83,8 @@ def even_parity_bit(byte: int) -> int:
 
 def explain_bytes(sample: bytes, settings: SerialSettings | None = None) -> Diagnosis:
     """Why ``sample`` (bytes that held no valid telegram) is not a telegram stream."""
+    if holds_encrypted_frames(sample):
+        return ENCRYPTED_NO_KEY
     here = _current(settings)
     n = len(sample) or 1
     text = sum(b in _TEXT for b in sample) / n

@@ -14,7 +14,7 @@ from .. import config as config_file
 from ..commands.options import baudrate
 from ..link.settings import ReplaySettings, SerialSettings, SimulatorSettings, SourceSettings
 
-VARIANTS = ("nl5", "nl4", "nl2", "be")
+VARIANTS = ("nl5", "nl4", "nl2", "be", "lu")
 SERIAL_OPTIONS = ("baudrate", "bytesize", "parity", "stopbits")
 
 
