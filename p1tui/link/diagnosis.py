@@ -155,9 +155,19 @@ class LinkWatch:
     what should be shown changes (``Diagnosis(None)`` clears a shown problem).
     """
 
-    def __init__(self, settings: SerialSettings | None, *, network: bool = False) -> None:
+    def __init__(
+        self,
+        settings: SerialSettings | None,
+        *,
+        network: bool = False,
+        decryption: DecryptorStats | None = None,
+    ) -> None:
         self.settings = settings
         self.network = network
+        self.decryption = decryption
+        """The decryptor's counters when a key is set: frames that do not decrypt are
+        then the key's fault, not the serial settings'."""
+        self._failed_before = 0
         self.shown: Diagnosis | None = None
         self._sample = bytearray()
         self._bytes_seen = False
@@ -197,6 +207,8 @@ class LinkWatch:
         if valid:
             self._sample.clear()
             self._since = now
+            if self.decryption is not None:
+                self._failed_before = self.decryption.frames_failed
             if failed < CRC_FAILURES_TO_REPORT:  # the link works: clear what was shown
                 return self.show(Diagnosis(None))
         return None
@@ -212,5 +224,8 @@ class LinkWatch:
         if (size >= JUNK_BEFORE_DIAGNOSIS and quiet >= JUNK_MIN_SECONDS) or (
             size >= JUNK_MIN_BYTES and quiet >= NO_DATA_AFTER
         ):
+            decryption = self.decryption
+            if decryption is not None and decryption.frames_failed > self._failed_before:
+                return self.show(decryption_failures(decryption))
             return self.show(explain_bytes(bytes(self._sample), self.settings))
         return None

@@ -25,6 +25,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..dsmr import DSMRError, Frame, Framer, parse
 from .diagnosis import LinkWatch
@@ -41,6 +42,10 @@ from .factory import make_source
 from .serial_source import is_url
 from .settings import SerialSettings, SourceSettings
 from .source import EndOfStream, LinkError, LinkLost, Source
+
+if TYPE_CHECKING:
+    from ..dsmr.decryptor import Decryptor
+    from ..dsmr.dlms import Envelope, MeterKeys
 
 FIRST_RETRY = 1.0
 MAX_RETRY = 30.0
@@ -72,8 +77,9 @@ class _Run:
 class _Link:
     """Counters and timing of the current settings (kept across reconnects)."""
 
-    def __init__(self, settings: SourceSettings) -> None:
+    def __init__(self, settings: SourceSettings, keys: MeterKeys | None) -> None:
         self.settings = settings
+        self.decryptor = _decryptor(keys)
         self.framer = Framer()
         self.bytes_received = 0
         self.last_telegram_at: float | None = None
@@ -83,7 +89,11 @@ class _Link:
         self.retry = FIRST_RETRY
         """Seconds before the next attempt after a failure; doubles up to MAX_RETRY."""
         serial = settings if isinstance(settings, SerialSettings) else None
-        self.watch = LinkWatch(serial, network=serial is not None and is_url(serial.port))
+        self.watch = LinkWatch(
+            serial,
+            network=serial is not None and is_url(serial.port),
+            decryption=None if self.decryptor is None else self.decryptor.stats,
+        )
 
     @property
     def learned_interval(self) -> float | None:
@@ -106,7 +116,38 @@ class _Link:
             bytes_per_second=bytes_per_second,
             last_telegram_at=self.last_telegram_at,
             learned_interval=self.learned_interval,
+            decryption_failures=0 if self.decryptor is None else self.decryptor.stats.frames_failed,
         )
+
+    def feed(self, data: bytes) -> list[Frame]:
+        """Received bytes through the decryptor (if the meter encrypts) and the framer."""
+        if self.decryptor is not None:
+            data = self.decryptor.feed(data)
+        return self.framer.feed(data)
+
+    def close(self) -> list[Frame]:
+        """The link broke or ended: a frame or telegram cut short is dropped."""
+        frames = self.framer.feed(self.decryptor.close()) if self.decryptor is not None else []
+        return frames + self.framer.close()
+
+    def envelopes(self, frames: list[Frame]) -> list[Envelope | None]:
+        """The envelope of each frame's encrypted carrier (None for plaintext telegrams).
+
+        Every decrypted frame carries one whole telegram, so the telegrams framed from one
+        feed pair up in order with the frames decrypted in it.
+        """
+        taken = self.decryptor.take_envelopes() if self.decryptor is not None else []
+        if len(taken) != len(frames):
+            return [None] * len(frames)
+        return list(taken)
+
+
+def _decryptor(keys: MeterKeys | None) -> Decryptor | None:
+    if keys is None:
+        return None
+    from ..dsmr.decryptor import Decryptor  # noqa: PLC0415 (cryptography only when needed)
+
+    return Decryptor(keys)
 
 
 class Reader:
@@ -125,8 +166,11 @@ class Reader:
         *,
         source_factory: Callable[[SourceSettings], Source] = make_source,
         clock: Callable[[], float] = time.monotonic,
+        keys: MeterKeys | None = None,
     ) -> None:
+        """``keys``: the meter's, when it encrypts its telegrams (Luxembourg, Austria)."""
         self._settings = settings
+        self._keys = keys
         self._on_event = on_event
         self._factory = source_factory
         self._clock = clock
@@ -209,14 +253,14 @@ class Reader:
             self._emit(run, diagnosis)
 
     def _main(self, run: _Run) -> None:
-        link = _Link(self._settings)
+        link = _Link(self._settings, self._keys)
         while not run.stop:
             with self._lock:
                 new, run.new_settings = run.new_settings, None
                 if new is not None:
                     run.wake.clear()
             if new is not None:
-                link = _Link(new)
+                link = _Link(new, self._keys)
                 self._stats = LinkStats()
             source: Source | None = None
             try:
@@ -233,7 +277,7 @@ class Reader:
             try:
                 self._pump(run, link, source)
             except EndOfStream as end:
-                self._deliver_all(run, link, link.framer.close(), self._clock())
+                self._deliver_all(run, link, link.close(), self._clock())
                 self._publish_stats(run, link, 0.0)
                 with self._lock:
                     if self._run is run:
@@ -252,7 +296,7 @@ class Reader:
     def _lost(self, run: _Run, link: _Link, error: LinkError) -> None:
         """Report a link that failed and wait before the next attempt."""
         # A telegram cut by the outage must not be completed by bytes from after it.
-        self._deliver_all(run, link, link.framer.close(), self._clock())
+        self._deliver_all(run, link, link.close(), self._clock())
         link.last_valid = None
         self._publish_stats(run, link, 0.0)
         self._diagnose(run, link.watch.show(Diagnosis(str(error), error.advice)))
@@ -278,7 +322,7 @@ class Reader:
                 last_byte = now
                 link.bytes_received += len(data)
                 link.watch.data(data)
-                frames = link.framer.feed(data)
+                frames = link.feed(data)
             else:
                 frames = link.framer.flush() if now - last_byte >= QUIET_FLUSH else []
             valid = bool(frames) and self._deliver_all(run, link, frames, now)
@@ -301,7 +345,8 @@ class Reader:
     def _deliver_all(self, run: _Run, link: _Link, frames: list[Frame], now: float) -> bool:
         """Parse and report frames; True if one of them was valid."""
         any_valid = False
-        for frame in frames:
+        envelopes = link.envelopes(frames) if frames else []
+        for frame, envelope in zip(frames, envelopes, strict=True):
             try:
                 telegram = parse(frame)
             except DSMRError:
@@ -314,7 +359,7 @@ class Reader:
                 link.last_valid = now
                 link.last_telegram_at = wall
                 link.retry = FIRST_RETRY  # the link works: a later drop retries soon
-            self._emit(run, TelegramReceived(frame, telegram, wall))
+            self._emit(run, TelegramReceived(frame, telegram, wall, envelope))
             self._diagnose(run, link.watch.frame(frame.valid, now))
         if frames:
             self._stats = link.stats(self._stats.bytes_per_second)

@@ -7,12 +7,18 @@ Textual is imported only once the arguments are known to be good.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import config as config_file
+from ..commands.keys import KeyProblem, add_key_options, meter_keys
 from ..commands.options import baudrate
 from ..link.settings import ReplaySettings, SerialSettings, SimulatorSettings, SourceSettings
+
+if TYPE_CHECKING:
+    from ..dsmr.dlms import MeterKeys
 
 VARIANTS = ("nl5", "nl4", "nl2", "be", "lu")
 SERIAL_OPTIONS = ("baudrate", "bytesize", "parity", "stopbits")
@@ -58,14 +64,21 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         "--seed", dest="app_seed", type=int, metavar="N", help="demo: the household's seed"
     )
     group.add_argument(
-        "--variant", dest="app_variant", choices=VARIANTS, help="demo: the meter generation"
+        "--variant",
+        dest="app_variant",
+        choices=VARIANTS,
+        help="demo: the meter generation (lu: a Luxembourg Smarty)",
     )
+    add_key_options(group, prefix="app_")
 
 
 def source_settings(
-    args: argparse.Namespace, saved: SerialSettings | None
+    args: argparse.Namespace, saved: SerialSettings | None, keys: MeterKeys | None = None
 ) -> SourceSettings | None:
-    """What to read, from the options and the saved config; None opens the settings form."""
+    """What to read, from the options and the saved config; None opens the settings form.
+
+    ``keys``: the meter's keys; the demo meter encrypts with them when ``--key`` is given.
+    """
     serial_given = {
         name: getattr(args, f"app_{name}")
         for name in SERIAL_OPTIONS
@@ -89,6 +102,7 @@ def source_settings(
             variant=args.app_variant or "nl5",
             seed=1 if args.app_seed is None else args.app_seed,
             speed=speed,
+            keys=keys if args.app_key else None,
         )
     if args.app_replay is not None:
         path: Path = args.app_replay
@@ -114,14 +128,18 @@ def source_settings(
 def run(args: argparse.Namespace) -> int:
     """Run the monitor until the user quits; return the exit status."""
     loaded = config_file.load()
-    settings = source_settings(args, loaded.config.serial)
+    try:
+        keys = meter_keys(args, prefix="app_")
+    except KeyProblem as error:
+        raise LaunchError(str(error)) from None
+    settings = source_settings(args, loaded.config.serial, keys)
     from ..link.detect import detect_settings  # noqa: PLC0415
     from ..link.reader import Reader  # noqa: PLC0415
     from .app import P1App  # noqa: PLC0415
 
     app = P1App(
         settings,
-        reader_factory=Reader,
+        reader_factory=functools.partial(Reader, keys=keys),
         list_ports=detected_ports,
         config_path=config_file.config_path(),
         config_problem=loaded.problem,
