@@ -6,7 +6,7 @@ import argparse
 import sys
 import threading
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from ..config import BYTESIZES, PARITIES, STOPBITS
 from ..link.events import Diagnosis, LinkEvent, LinkState, StateChanged, TelegramReceived
@@ -15,8 +15,12 @@ from ..link.masking import IdMasker
 from ..link.reader import Reader
 from ..link.settings import SerialSettings, SourceSettings
 from ..link.source import Source
+from .keys import KeyProblem, add_key_options, meter_keys
 from .options import baudrate
 from .termination import sigterm_as_ctrl_c
+
+if TYPE_CHECKING:
+    from ..dsmr.dlms import MeterKeys
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Save the bytes a P1 port delivers exactly as received, junk and broken "
             "telegrams included, until ctrl+c or `kill`. A dropped link is reopened and "
             "recording goes on. Play the file back with `p1tui --replay FILE` or decode it with "
-            "`p1tui decode FILE`."
+            "`p1tui decode FILE`. An encrypting meter's frames are saved encrypted, as they "
+            "came: the key reads them back (and counts its telegrams while recording)."
         ),
     )
     parser.add_argument(
@@ -46,15 +51,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="replace the equipment IDs (meter and M-Bus serial numbers) with X's of the "
         "same length before saving; each telegram's CRC is recomputed, so valid "
-        "telegrams stay valid (and broken ones stay broken); all other bytes are kept",
+        "telegrams stay valid (and broken ones stay broken); all other bytes are kept; "
+        "with the key of an encrypting meter, each frame is decrypted, masked and "
+        "encrypted again",
     )
+    add_key_options(parser)
     parser.set_defaults(run=run)
+
+
+class Masker(Protocol):
+    """Rewrites the stream before it is saved: :class:`IdMasker` or its encrypted twin."""
+
+    def feed(self, data: bytes) -> bytes: ...
+
+    def close(self) -> bytes: ...
 
 
 class Recording:
     """The output file; written from the reader thread, closed from the main thread."""
 
-    def __init__(self, file: BinaryIO, masker: IdMasker | None) -> None:
+    def __init__(self, file: BinaryIO, masker: Masker | None) -> None:
         self._file: BinaryIO | None = file
         self._masker = masker
         self._lock = threading.Lock()
@@ -145,6 +161,11 @@ def run(args: argparse.Namespace) -> int:
     """Record until ctrl+c or SIGTERM; exit 1 when the port cannot be opened at all."""
     settings = SerialSettings(args.port, args.baudrate, args.bytesize, args.parity, args.stopbits)
     try:
+        keys = meter_keys(args)
+    except KeyProblem as error:
+        print(f"p1tui record: {error}", file=sys.stderr)
+        return 2
+    try:
         file = args.out.open("xb")
     except FileExistsError:
         print(f"p1tui record: {args.out} exists; record to a new file.", file=sys.stderr)
@@ -152,13 +173,13 @@ def run(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"p1tui record: cannot create {args.out}: {error.strerror}.", file=sys.stderr)
         return 1
-    recording = Recording(file, IdMasker() if args.mask_ids else None)
+    recording = Recording(file, _masker(keys) if args.mask_ids else None)
     progress = Progress(recording)
 
     def recording_source(source_settings: SourceSettings) -> Source:
         return RecordingSource(make_source(source_settings), recording)
 
-    reader = Reader(settings, progress, source_factory=recording_source)
+    reader = Reader(settings, progress, source_factory=recording_source, keys=keys)
     reader.start()
     try:
         with sigterm_as_ctrl_c():
@@ -181,3 +202,12 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _masker(keys: MeterKeys | None) -> Masker:
+    if keys is None:
+        return IdMasker()
+    # Imported here: cryptography is loaded only for an encrypting meter.
+    from ..link.encrypted_masking import EncryptedIdMasker  # noqa: PLC0415
+
+    return EncryptedIdMasker(keys)
