@@ -50,6 +50,10 @@ def _markup(entry: RawEntry) -> str:
     rows = [f"[b {colour}]{escape(entry.verdict)}[/]", f"received {received}, {size} bytes"]
     if status is CrcStatus.FAILED and entry.frame.problem:
         rows.append(escape(entry.frame.problem))
+    envelope = entry.envelope
+    if envelope is not None:
+        style = "$text-muted" if envelope.counter_increased else "b $error"
+        rows.append(f"[{style}]decrypted: {escape(envelope.describe())}[/]")
     unknown = 0
     for line, known in annotate(entry.frame.raw):
         if known:
