@@ -1,4 +1,4 @@
-"""An encrypting meter on a real pseudo-terminal: read with its key, diagnosed without it."""
+"""An encrypting meter on a real pty: read with its key, diagnosed without it, detected."""
 
 from __future__ import annotations
 
@@ -100,3 +100,20 @@ def test_no_diagnosis_ever_shows_the_key() -> None:
         for event in log.events:
             text = repr(event).upper()
             assert "A5A5" not in text and "5A5A" not in text
+
+
+def test_detect_finds_the_settings_and_says_the_key_is_missing(capsys) -> None:
+    from test_link_helpers import EmulatedMeter
+
+    from p1tui.cli import main
+
+    with serial_pty() as (master, path), EmulatedMeter(master, (115200, 8, "N", 1), smarty(2), 0.2):
+        assert main(["detect", "--port", path, "--seconds", "3"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith(
+        f"{path}: 115200 8N1 works, but this meter encrypts its telegrams: ask your grid operator"
+    )
+    assert "[meter] key" in out
+    assert "speed" not in out + err
+    tried = err.splitlines()[1:]
+    assert len(tried) == 1 and tried[0].startswith("115200 8N1: this meter encrypts")
