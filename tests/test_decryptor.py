@@ -310,3 +310,27 @@ def test_encrypted_frames_are_recognised_in_a_byte_sample() -> None:
     assert holds_encrypted_frames(b"\x00\xff" + VECTOR[:200])
     assert not holds_encrypted_frames(lu_telegrams(1)[0])
     assert not holds_encrypted_frames(b"\xdb\x08" + b"\xff" * 40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    noise=st.binary(max_size=300),
+    cuts=st.lists(st.integers(min_value=1, max_value=400), max_size=20),
+    damage=st.integers(min_value=0, max_value=2000),
+)
+def test_pieces_cut_the_stream_without_losing_or_adding_a_byte(
+    noise: bytes, cuts: list[int], damage: int
+) -> None:
+    first, second = lu_telegrams(2, KEYS)
+    at = damage % len(first)
+    stream = noise + first[:at] + bytes([first[at] ^ 0x40]) + first[at + 1 :] + noise + second
+    decryptor = Decryptor(KEYS)
+    pieces, done = [], 0
+    for size in cuts:
+        pieces += decryptor.feed_pieces(stream[done : done + size])
+        done += size
+    pieces += decryptor.feed_pieces(stream[done:]) + decryptor.close_pieces()
+    assert b"".join(piece.raw for piece in pieces) == stream
+    decrypted = [piece for piece in pieces if piece.envelope is not None]
+    assert decrypted[-1].plaintext == lu_telegrams(2)[1]
+    assert decryptor.buffered == 0
