@@ -298,12 +298,12 @@ def test_a_malformed_key_is_named_without_repeating_it(bad: str) -> None:
 
 
 def test_keys_never_show_in_their_repr() -> None:
-    keys = MeterKeys.from_hex("000102030405060708090A0B0C0D0E0F", "A1" * 16)
+    keys = MeterKeys(parse_key("000102030405060708090A0B0C0D0E0F"), parse_key("A1" * 16))
     assert keys.authentication == bytes.fromhex("A1" * 16)
     for text in (repr(keys), str(keys), repr(Decryptor(keys))):
         assert "0A0B" not in text.upper() and "A1A1" not in text.upper()
         assert "\\x0a" not in text.lower()
-    assert MeterKeys.from_hex("00" * 16).authentication == LUXEMBOURG_AUTH_KEY
+    assert MeterKeys(parse_key("00" * 16)).authentication == LUXEMBOURG_AUTH_KEY
 
 
 def test_encrypted_frames_are_recognised_in_a_byte_sample() -> None:

@@ -23,7 +23,7 @@ counted, never handed on. This module is the format and needs no cryptography;
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from .errors import DSMRError
 from .framer import MAX_FRAME_BYTES
@@ -76,14 +76,6 @@ class MeterKeys:
     encryption: bytes = field(repr=False)
     authentication: bytes = field(default=LUXEMBOURG_AUTH_KEY, repr=False)
     """Luxembourg's fixed key unless the grid operator gave one (Austria)."""
-
-    @classmethod
-    def from_hex(cls, key: str, auth_key: str | None = None) -> MeterKeys:
-        """Keys from their hex spelling; :class:`KeyFormatError` when one is malformed."""
-        authentication = LUXEMBOURG_AUTH_KEY
-        if auth_key:
-            authentication = parse_key(auth_key, "authentication key")
-        return cls(parse_key(key, "encryption key"), authentication)
 
 
 class Envelope(NamedTuple):
@@ -140,7 +132,7 @@ class Header(NamedTuple):
     """The whole frame's length."""
 
 
-def header_at(buf: bytes | bytearray, at: int = 0) -> Header | bool | None:
+def header_at(buf: bytes | bytearray, at: int = 0) -> Header | Literal[False] | None:
     """The frame header at ``buf[at]``; None while it is incomplete, False if none starts there.
 
     The checks (known length form, known security byte, a length that holds the counter,
