@@ -74,3 +74,17 @@ def test_a_malformed_key_is_a_usage_error_that_does_not_repeat_it() -> None:
         "p1tui decode: --key: the encryption key must be 32 hexadecimal digits (16 bytes); "
         "this one has 8"
     )
+
+
+def test_the_key_in_the_config_file_and_a_warning_when_others_can_read_it(tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text(f'[meter]\nkey = "{KEY}"\n', encoding="utf-8")
+    monkeypatch.setenv("P1TUI_CONFIG", str(config))
+    monkeypatch.delenv("P1TUI_KEY", raising=False)
+    for mode, warned in ((0o644, True), (0o600, False)):
+        config.chmod(mode)
+        code, out, err = decode(stdin=stream(KEYS))
+        assert code == 0 and out == decode(stdin=stream(None))[1]
+        assert ("other users can read it" in err) is warned
+        assert "chmod 600" in err if warned else err.count("\n") == 1
+        assert KEY not in err

@@ -6,8 +6,8 @@ import argparse
 
 import pytest
 
-from p1tui.commands.keys import VISIBLE_WARNING, KeyProblem, add_key_options, meter_keys
 from p1tui.dsmr.dlms import LUXEMBOURG_AUTH_KEY
+from p1tui.keys import VISIBLE_WARNING, KeyProblem, add_key_options, meter_keys
 
 A, B, C = "AA" * 16, "BB" * 16, "CC" * 16
 

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, BinaryIO, TextIO
 from ..dsmr import DSMRError, Frame, Framer, FramerStats, parse
 from ..dsmr.dlms import DecryptorStats, MeterKeys, holds_encrypted_frames
 from ..dsmr.export import to_json
+from ..keys import add_key_options, configured_meter, meter_keys
 from ..link.diagnosis import ENCRYPTED_NO_KEY, decryption_failures
-from .keys import KeyProblem, add_key_options, meter_keys
 
 if TYPE_CHECKING:
     from ..dsmr.decryptor import Decryptor
@@ -161,11 +161,7 @@ def _decode_one(name: str, stages: Input, include_invalid: bool) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Decode every input; 0 when all were read, 2 when one could not be."""
-    try:
-        keys = meter_keys(args)
-    except KeyProblem as error:
-        print(f"p1tui decode: {error}", file=sys.stderr)
-        return 2
+    keys = meter_keys(args, configured_meter("p1tui decode"))
     with _rare_gc_passes():
         return _decode_all(args, keys)
 

@@ -8,15 +8,15 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
+from ..cli_options import baudrate
 from ..config import BYTESIZES, PARITIES, STOPBITS
+from ..keys import add_key_options, configured_meter, meter_keys
 from ..link.events import Diagnosis, LinkEvent, LinkState, StateChanged, TelegramReceived
 from ..link.factory import make_source
 from ..link.masking import IdMasker
 from ..link.reader import Reader
 from ..link.settings import SerialSettings, SourceSettings
 from ..link.source import Source
-from .keys import KeyProblem, add_key_options, meter_keys
-from .options import baudrate
 from .termination import sigterm_as_ctrl_c
 
 if TYPE_CHECKING:
@@ -160,11 +160,7 @@ class Progress:
 def run(args: argparse.Namespace) -> int:
     """Record until ctrl+c or SIGTERM; exit 1 when the port cannot be opened at all."""
     settings = SerialSettings(args.port, args.baudrate, args.bytesize, args.parity, args.stopbits)
-    try:
-        keys = meter_keys(args)
-    except KeyProblem as error:
-        print(f"p1tui record: {error}", file=sys.stderr)
-        return 2
+    keys = meter_keys(args, configured_meter("p1tui record"))
     try:
         file = args.out.open("xb")
     except FileExistsError:

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import config as config_file
-from ..commands.keys import KeyProblem, add_key_options, meter_keys
-from ..commands.options import baudrate
+from ..cli_options import baudrate
+from ..errors import CommandError
+from ..keys import add_key_options, meter_keys
 from ..link.settings import ReplaySettings, SerialSettings, SimulatorSettings, SourceSettings
 
 if TYPE_CHECKING:
@@ -22,10 +23,6 @@ if TYPE_CHECKING:
 
 VARIANTS = ("nl5", "nl4", "nl2", "be", "lu")
 SERIAL_OPTIONS = ("baudrate", "bytesize", "parity", "stopbits")
-
-
-class LaunchError(Exception):
-    """A bad option or file: one sentence for the user."""
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
@@ -85,17 +82,13 @@ def source_settings(
         if getattr(args, f"app_{name}") is not None
     }
     if args.app_speed is not None and args.app_speed < 0:
-        raise LaunchError("--speed must be 0 or more")
+        raise CommandError("--speed must be 0 or more")
     if not args.app_demo and (args.app_seed is not None or args.app_variant is not None):
-        raise LaunchError("--seed and --variant go with --demo")
-    if (
-        args.app_port is None
-        and args.app_speed is not None
-        and not (args.app_demo or args.app_replay)
-    ):
-        raise LaunchError("--speed goes with --replay or --demo")
+        raise CommandError("--seed and --variant go with --demo")
+    if args.app_speed is not None and not (args.app_demo or args.app_replay):
+        raise CommandError("--speed goes with --replay or --demo: a meter sends at its own pace")
     if (args.app_demo or args.app_replay) and serial_given:
-        raise LaunchError("serial settings go with --port, not with --replay or --demo")
+        raise CommandError("serial settings go with --port, not with --replay or --demo")
     speed = 1.0 if args.app_speed is None else args.app_speed
     if args.app_demo:
         return SimulatorSettings(
@@ -107,10 +100,10 @@ def source_settings(
     if args.app_replay is not None:
         path: Path = args.app_replay
         if str(path) == "-":
-            raise LaunchError("the monitor cannot replay standard input; give a file name")
+            raise CommandError("the monitor cannot replay standard input; give a file name")
         if not os.access(path, os.R_OK) or not path.is_file():
             reason = "no such file" if not path.exists() else "not a readable file"
-            raise LaunchError(f"cannot replay {path}: {reason}")
+            raise CommandError(f"cannot replay {path}: {reason}")
         return ReplaySettings(path, speed)
     port = args.app_port if args.app_port is not None else (saved.port if saved else None)
     if port is None:
@@ -128,10 +121,8 @@ def source_settings(
 def run(args: argparse.Namespace) -> int:
     """Run the monitor until the user quits; return the exit status."""
     loaded = config_file.load()
-    try:
-        keys = meter_keys(args, prefix="app_")
-    except KeyProblem as error:
-        raise LaunchError(str(error)) from None
+    warnings: list[str] = []
+    keys = meter_keys(args, loaded.config.section("meter"), prefix="app_", warn=warnings.append)
     settings = source_settings(args, loaded.config.serial, keys)
     from ..link.detect import detect_settings  # noqa: PLC0415
     from ..link.reader import Reader  # noqa: PLC0415
@@ -142,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
         reader_factory=functools.partial(Reader, keys=keys),
         list_ports=detected_ports,
         config_path=config_file.config_path(),
-        config_problem=loaded.problem,
+        config_problem="\n".join((*loaded.notices, *warnings)) or None,
         saved_serial=loaded.config.serial,
         detector=detect_settings,
     )

@@ -12,11 +12,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
+from . import config
+from .errors import CommandError
+
 if TYPE_CHECKING:
-    from ..dsmr.dlms import MeterKeys
+    from .dsmr.dlms import MeterKeys
 
 KEY_ENV = "P1TUI_KEY"
 AUTH_KEY_ENV = "P1TUI_AUTH_KEY"
@@ -26,8 +29,12 @@ VISIBLE_WARNING = (
 )
 
 
-class KeyProblem(Exception):
+class KeyProblem(CommandError):
     """A key that cannot be used: one sentence, without the key."""
+
+
+def _to_stderr(warning: str) -> None:
+    print(warning, file=sys.stderr)
 
 
 def add_key_options(
@@ -53,36 +60,41 @@ def add_key_options(
 
 def meter_keys(
     args: argparse.Namespace,
-    meter: Mapping[str, object] | None = None,
+    meter: Mapping[str, object] | Callable[[], Mapping[str, object]] | None = None,
     *,
     prefix: str = "",
     environ: Mapping[str, str] = os.environ,
-    warn: bool = True,
+    warn: Callable[[str], None] | None = _to_stderr,
 ) -> MeterKeys | None:
     """The keys to use: the command line, else the environment, else the config's [meter].
 
-    None when no key is set anywhere (a meter that does not encrypt). Raises
-    :class:`KeyProblem` for a malformed key, naming where it came from. ``warn``: say
-    that a key on the command line is visible (not for the built-in meter's made-up key).
+    ``meter`` is the config's [meter] section, or a function that loads it (called only
+    when neither the command line nor the environment has a key). None when no key is
+    set anywhere (a meter that does not encrypt). Raises :class:`KeyProblem` for a
+    malformed key, naming where it came from. ``warn`` is told that a key on the command
+    line is visible (None: not for the built-in meter's made-up key).
     """
     given_key = getattr(args, f"{prefix}key", None)
     given_auth = getattr(args, f"{prefix}auth_key", None)
-    if warn and (given_key or given_auth):
-        print(VISIBLE_WARNING, file=sys.stderr)
-    meter = meter or {}
+    if warn is not None and (given_key or given_auth):
+        warn(VISIBLE_WARNING)
+    outside = (given_key or environ.get(KEY_ENV), given_auth or environ.get(AUTH_KEY_ENV))
+    section: Mapping[str, object] = {}
+    if meter is not None and not all(outside):
+        section = meter() if callable(meter) else meter
     key, key_from = _first(
-        (given_key, "--key"), (environ.get(KEY_ENV), KEY_ENV), (meter.get("key"), "[meter] key")
+        (given_key, "--key"), (environ.get(KEY_ENV), KEY_ENV), (section.get("key"), "[meter] key")
     )
     auth, auth_from = _first(
         (given_auth, "--auth-key"),
         (environ.get(AUTH_KEY_ENV), AUTH_KEY_ENV),
-        (meter.get("auth_key"), "[meter] auth_key"),
+        (section.get("auth_key"), "[meter] auth_key"),
     )
     if key is None:
         if auth is not None:
             raise KeyProblem(f"{auth_from} is set but no encryption key (--key, {KEY_ENV})")
         return None
-    from ..dsmr.dlms import KeyFormatError, MeterKeys, parse_key  # noqa: PLC0415
+    from .dsmr.dlms import KeyFormatError, MeterKeys, parse_key  # noqa: PLC0415
 
     try:
         encryption = parse_key(key, "encryption key")
@@ -104,3 +116,16 @@ def _first(*candidates: tuple[object, str]) -> tuple[str | None, str]:
             raise KeyProblem(f"{source} must be a string of 32 hex digits")
         return value, source
     return None, ""
+
+
+def configured_meter(prog: str) -> Callable[[], Mapping[str, object]]:
+    """The config file's [meter] section, loaded on demand by a command line tool.
+
+    Loading prints the file's notices (a key in a file other users can read, unknown
+    keys) on stderr, once.
+    """
+
+    def load() -> Mapping[str, object]:
+        return config.load_for_command(prog).section("meter")
+
+    return load
