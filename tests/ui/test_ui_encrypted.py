@@ -32,3 +32,17 @@ async def test_the_raw_log_shows_title_counter_and_security_of_a_decrypted_teleg
         assert "frame counter " in line and "not increasing" not in line
         assert "/Lux5\\253663629_D" in raw
         assert "5A5A" not in raw.upper()
+
+
+async def test_a_key_that_does_not_fit_is_said_in_the_status_bar(make_app):
+    smarty = SimulatorSettings(variant="lu", seed=3, speed=50, keys=KEYS)
+    wrong = MeterKeys(bytes(16))
+    app = make_app(smarty, reader_factory=functools.partial(Reader, keys=wrong))
+    async with app.run_test(size=(100, 30)) as pilot:
+        status = app.screen.query_one("StatusBar")
+        await wait_until(pilot, lambda: "the key does not match" in plain(status), timeout=30)
+        await wait_until(pilot, lambda: "not decrypted " in plain(status), timeout=10)
+        text = plain(status)
+        assert "⚠ the key does not match this meter" in text
+        assert "speed" not in text and "0000" not in text
+        assert app.monitor.telegram is None
