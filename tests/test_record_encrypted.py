@@ -81,3 +81,23 @@ def test_a_malformed_key_is_one_sentence_without_the_key(tmp_path, monkeypatch, 
     assert line.startswith("p1tui record: P1TUI_KEY: the encryption key ")
     assert bad not in line
     assert not out.exists()
+
+
+def test_record_with_a_key_that_does_not_fit_says_so_and_keeps_every_byte(tmp_path, monkeypatch):
+    monkeypatch.setenv("P1TUI_KEY", "11" * 16)
+    stream = b"".join(smarty(3))
+    out = tmp_path / "smarty.raw"
+    with (
+        serial_pty() as (master, path),
+        Command("record", "--port", path, "--out", str(out)) as command,
+    ):
+        command.wait_line("waiting for the first telegram")
+        write_all(master, stream, 200)
+        wait_size(out, len(stream))
+        command.wait_line("the key does not match this meter", timeout=30)
+        assert command.stop() == 0
+    assert out.read_bytes() == stream
+    assert command.lines[-1] == (
+        f"recorded {len(stream)} bytes (0 telegrams, 0 with a failed CRC, "
+        f"3 frames that did not decrypt) to {out}"
+    )

@@ -192,9 +192,12 @@ def run(args: argparse.Namespace) -> int:
         if progress.advice:
             print(progress.advice, file=sys.stderr)
         return 1
+    undecrypted = reader.stats.decryption_failures
     print(
         f"recorded {recording.bytes_in} bytes ({progress.telegrams} telegrams, "
-        f"{progress.crc_failures} with a failed CRC) to {args.out}",
+        f"{progress.crc_failures} with a failed CRC"
+        + (f", {undecrypted} frames that did not decrypt" if undecrypted else "")
+        + f") to {args.out}",
         file=sys.stderr,
     )
     return 0
