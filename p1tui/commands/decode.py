@@ -11,9 +11,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
-from ..dsmr import DSMRError, Frame, Framer, FramerStats, parse
+from ..dsmr import Decoded, Decoder
 from ..dsmr.dlms import DecryptorStats, MeterKeys, holds_encrypted_frames
-from ..dsmr.export import to_json
+from ..dsmr.export import JsonWriter
 from ..keys import add_key_options, configured_meter, meter_keys
 from ..link.diagnosis import ENCRYPTED_NO_KEY, decryption_failures
 
@@ -60,44 +60,40 @@ def _chunks(stream: BinaryIO) -> Iterator[bytes]:
 
 @dataclass(slots=True)
 class Input:
-    """One input stream's decoding stages and what they counted."""
+    """One input stream: its decoder (behind the decryptor with a key) and what it saw."""
 
-    framer: Framer = field(default_factory=Framer)
     decryptor: Decryptor | None = None
+    decoder: Decoder = field(init=False)
     encrypted: bool = False
     """Encrypted frames were seen though no key was given."""
 
-    def feed(self, chunk: bytes) -> list[Frame]:
-        if self.decryptor is not None:
-            return self.framer.feed(self.decryptor.feed(chunk))
-        if not self.encrypted and holds_encrypted_frames(chunk):
-            self.encrypted = True
-        return self.framer.feed(chunk)
+    def __post_init__(self) -> None:
+        self.decoder = Decoder(self.decryptor)
 
-    def close(self) -> list[Frame]:
-        frames = self.framer.feed(self.decryptor.close()) if self.decryptor is not None else []
-        return frames + self.framer.close()
+    def feed(self, chunk: bytes) -> list[Decoded]:
+        if self.decryptor is None and not self.encrypted and holds_encrypted_frames(chunk):
+            self.encrypted = True
+        return self.decoder.feed(chunk)
 
 
 def decode_stream(
-    stream: BinaryIO, out: TextIO, stages: Input, *, include_invalid: bool = False
+    stream: BinaryIO, out: TextIO, source: Input, *, include_invalid: bool = False
 ) -> None:
-    """Decrypt, frame, parse and write every telegram in ``stream``; ``stages`` count."""
+    """Decode and write every telegram in ``stream``; counts go to ``source``."""
+    writer = JsonWriter()
     for chunk in _chunks(stream):
-        _write_frames(stages.feed(chunk), out, include_invalid)
-    _write_frames(stages.close(), out, include_invalid)
+        _write_frames(source.feed(chunk), out, writer, include_invalid)
+    _write_frames(source.decoder.close(), out, writer, include_invalid)
 
 
-def _write_frames(frames: list[Frame], out: TextIO, include_invalid: bool) -> None:
+def _write_frames(
+    frames: list[Decoded], out: TextIO, writer: JsonWriter, include_invalid: bool
+) -> None:
     lines = []
-    for frame in frames:
-        if not frame.valid and not include_invalid:
-            continue
-        try:
-            telegram = parse(frame)
-        except DSMRError:
-            continue  # only a failed frame can be this broken; it is counted already
-        lines.append(to_json(telegram, frame))
+    for frame, telegram in frames:
+        # telegram None: only a failed frame can be this broken; it is counted already
+        if telegram is not None and (include_invalid or frame.valid):
+            lines.append(writer.write(telegram, frame))
     if lines:
         lines.append("")  # the last line's newline, without copying the joined text again
         with _writing():
@@ -116,7 +112,7 @@ def _writing() -> Iterator[None]:
 
 
 def _summary(inputs: list[Input]) -> str:
-    stats: list[FramerStats] = [i.framer.stats for i in inputs]
+    stats = [i.decoder.stats.framer for i in inputs]
 
     def total(name: str) -> int:
         return sum(getattr(s, name) for s in stats)
@@ -151,12 +147,12 @@ def _decryption_summary(inputs: list[Input]) -> str:
     return text
 
 
-def _decode_one(name: str, stages: Input, include_invalid: bool) -> None:
+def _decode_one(name: str, source: Input, include_invalid: bool) -> None:
     if name == "-":
-        decode_stream(sys.stdin.buffer, sys.stdout, stages, include_invalid=include_invalid)
+        decode_stream(sys.stdin.buffer, sys.stdout, source, include_invalid=include_invalid)
         return
     with open(name, "rb") as stream:
-        decode_stream(stream, sys.stdout, stages, include_invalid=include_invalid)
+        decode_stream(stream, sys.stdout, source, include_invalid=include_invalid)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -188,10 +184,10 @@ def _decode_all(args: argparse.Namespace, keys: MeterKeys | None) -> int:
     inputs: list[Input] = []
     try:
         for name in args.files or ["-"]:
-            stages = Input(decryptor=_decryptor(keys))  # one per input: its own stream
-            inputs.append(stages)
+            source = Input(_decryptor(keys))  # one per input: each is its own stream
+            inputs.append(source)
             try:
-                _decode_one(name, stages, args.include_invalid)
+                _decode_one(name, source, args.include_invalid)
             except OSError as error:
                 if isinstance(error, BrokenPipeError):
                     raise

@@ -6,15 +6,17 @@ import argparse
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Protocol
+from typing import TYPE_CHECKING
 
 from ..cli_options import baudrate
 from ..config import BYTESIZES, PARITIES, STOPBITS
 from ..keys import add_key_options, configured_meter, meter_keys
 from ..link.events import Diagnosis, LinkEvent, LinkState, StateChanged, TelegramReceived
 from ..link.factory import make_source
+from ..link.fanout import FanOut
 from ..link.masking import IdMasker
 from ..link.reader import Reader
+from ..link.recording import Masker, Recording, RecordingSource
 from ..link.settings import SerialSettings, SourceSettings
 from ..link.source import Source
 from .termination import sigterm_as_ctrl_c
@@ -59,68 +61,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-class Masker(Protocol):
-    """Rewrites the stream before it is saved: :class:`IdMasker` or its encrypted twin."""
-
-    def feed(self, data: bytes) -> bytes: ...
-
-    def close(self) -> bytes: ...
-
-
-class Recording:
-    """The output file; written from the reader thread, closed from the main thread."""
-
-    def __init__(self, file: BinaryIO, masker: Masker | None) -> None:
-        self._file: BinaryIO | None = file
-        self._masker = masker
-        self._lock = threading.Lock()
-        self.bytes_in = 0
-        self.opened = False
-        """True once the port opened: later failures are retried, not fatal."""
-
-    def write(self, data: bytes) -> None:
-        with self._lock:
-            if self._file is None:
-                return
-            self.bytes_in += len(data)
-            self._file.write(self._masker.feed(data) if self._masker else data)
-            self._file.flush()
-
-    def close(self) -> None:
-        with self._lock:
-            file, self._file = self._file, None
-            if file is not None:
-                if self._masker:
-                    file.write(self._masker.close())
-                file.close()
-
-
-class RecordingSource:
-    """A source that hands every byte it reads to the recording as well."""
-
-    def __init__(self, inner: Source, recording: Recording) -> None:
-        self._inner = inner
-        self._recording = recording
-
-    def open(self) -> None:
-        self._inner.open()
-        self._recording.opened = True
-
-    def read(self, max_bytes: int = 4096) -> bytes:
-        data = self._inner.read(max_bytes)
-        if data:
-            self._recording.write(data)
-        return data
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def describe(self) -> str:
-        return self._inner.describe()
-
-
 class Progress:
-    """Turns the reader's events into lines on stderr and counts telegrams."""
+    """Turns the reader's events into lines on stderr and counts telegrams (on the main
+    thread, from its subscription)."""
 
     def __init__(self, recording: Recording) -> None:
         self.recording = recording
@@ -140,7 +83,7 @@ class Progress:
                 self.crc_failures += 1
         elif isinstance(event, StateChanged):
             if not self.recording.opened:
-                if event.state is LinkState.DISCONNECTED:
+                if event.state in (LinkState.DISCONNECTED, LinkState.STOPPED):
                     self.failure = event  # never opened: give up at once
                     self.done.set()
                 return
@@ -175,16 +118,24 @@ def run(args: argparse.Namespace) -> int:
     def recording_source(source_settings: SourceSettings) -> Source:
         return RecordingSource(make_source(source_settings), recording)
 
-    reader = Reader(settings, progress, source_factory=recording_source, keys=keys)
+    fanout = FanOut()
+    events = fanout.subscribe("record progress")
+    reader = Reader(settings, fanout.publish, source_factory=recording_source, keys=keys)
     reader.start()
     try:
         with sigterm_as_ctrl_c():
-            while not progress.done.wait(0.5):
-                pass
+            # Progress lines are written from here, not the reader's thread: a stderr
+            # that blocks (a full pipe) never holds up the port.
+            while not progress.done.is_set():
+                for event in events.get_batch(100, timeout=0.5):
+                    progress(event)
     except KeyboardInterrupt:
         pass
     finally:
         reader.stop()
+        for event in events.get_batch(events.maxsize, timeout=0):  # up to its last word
+            progress(event)
+        events.close()
         recording.close()
     if progress.failure is not None:
         args.out.unlink(missing_ok=True)

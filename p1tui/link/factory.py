@@ -1,22 +1,21 @@
-"""Make the source that a :mod:`~p1tui.link.settings` object describes."""
+"""Make the link layer's source for a :mod:`~p1tui.link.settings` object.
+
+The built-in meter is not made here: :mod:`p1tui.sim` builds on this layer, so
+:func:`p1tui.sources.make_any_source`, above both, makes it.
+"""
 
 from __future__ import annotations
 
 from .replay_source import ReplaySource
 from .serial_source import SerialSource
-from .settings import ReplaySettings, SerialSettings, SimulatorSettings, SourceSettings
+from .settings import ReplaySettings, SerialSettings, SourceSettings
 from .source import Source
 
 
 def make_source(settings: SourceSettings) -> Source:
-    """A new, unopened source for ``settings``."""
+    """A new, unopened source for a port, URL or recording."""
     if isinstance(settings, SerialSettings):
         return SerialSource(settings)
     if isinstance(settings, ReplaySettings):
         return ReplaySource(settings)
-    if isinstance(settings, SimulatorSettings):
-        # Imported here: the built-in meter is only loaded when someone asks for it.
-        from ..sim.source import SimulatorSource  # noqa: PLC0415
-
-        return SimulatorSource(settings)
-    raise TypeError(f"not source settings: {settings!r}")
+    raise TypeError(f"not settings of a link-layer source: {settings!r}")

@@ -126,11 +126,12 @@ def run(args: argparse.Namespace) -> int:
     settings = source_settings(args, loaded.config.serial, keys)
     from ..link.detect import detect_settings  # noqa: PLC0415
     from ..link.reader import Reader  # noqa: PLC0415
+    from ..sources import make_any_source  # noqa: PLC0415
     from .app import P1App  # noqa: PLC0415
 
     app = P1App(
         settings,
-        reader_factory=functools.partial(Reader, keys=keys),
+        reader_factory=functools.partial(Reader, source_factory=make_any_source, keys=keys),
         list_ports=detected_ports,
         config_path=config_file.config_path(),
         config_problem="\n".join((*loaded.notices, *warnings)) or None,

@@ -9,13 +9,19 @@ from conftest import plain, wait_until
 from p1tui.dsmr.dlms import MeterKeys
 from p1tui.link.reader import Reader
 from p1tui.link.settings import SimulatorSettings
+from p1tui.sources import make_any_source
 
 KEYS = MeterKeys(bytes.fromhex("5A" * 16))
 
 
+def reading(keys: MeterKeys):
+    """The reader the monitor makes, with the meter's keys (the demo meter included)."""
+    return functools.partial(Reader, source_factory=make_any_source, keys=keys)
+
+
 async def test_the_raw_log_shows_title_counter_and_security_of_a_decrypted_telegram(make_app):
     smarty = SimulatorSettings(variant="lu", seed=3, speed=50, keys=KEYS)
-    app = make_app(smarty, reader_factory=functools.partial(Reader, keys=KEYS))
+    app = make_app(smarty, reader_factory=reading(KEYS))
     async with app.run_test(size=(100, 40)) as pilot:
         await wait_until(pilot, lambda: app.monitor.raw_count >= 2, timeout=20)
         await pilot.press("l")
@@ -37,7 +43,7 @@ async def test_the_raw_log_shows_title_counter_and_security_of_a_decrypted_teleg
 async def test_a_key_that_does_not_fit_is_said_in_the_status_bar(make_app):
     smarty = SimulatorSettings(variant="lu", seed=3, speed=50, keys=KEYS)
     wrong = MeterKeys(bytes(16))
-    app = make_app(smarty, reader_factory=functools.partial(Reader, keys=wrong))
+    app = make_app(smarty, reader_factory=reading(wrong))
     async with app.run_test(size=(100, 30)) as pilot:
         status = app.screen.query_one("StatusBar")
         await wait_until(pilot, lambda: "the key does not match" in plain(status), timeout=30)
