@@ -334,3 +334,13 @@ def test_pieces_cut_the_stream_without_losing_or_adding_a_byte(
     decrypted = [piece for piece in pieces if piece.envelope is not None]
     assert decrypted[-1].plaintext == lu_telegrams(2)[1]
     assert decryptor.buffered == 0
+
+
+def test_a_frame_without_a_tag_is_refused_once_the_meter_authenticated() -> None:
+    """Security 0x20 is malleable: it must not be a way around the tag check."""
+    telegram = short_telegram(120)
+    tagged = encrypt_frame(telegram, KEYS, TITLE, 1)
+    untagged = encrypt_frame(telegram, KEYS, TITLE, 2, security=0x20)
+    decryptor = Decryptor(KEYS)
+    assert decrypt_all(decryptor, untagged + tagged + untagged) == telegram * 2
+    assert decryptor.stats.downgrades == 1 and decryptor.stats.frames_failed == 1

@@ -77,6 +77,8 @@ class Decryptor:
         self.stats = DecryptorStats()
         self._buf = bytearray()
         self._last: tuple[bytes, int] | None = None
+        self._authenticated = False
+        """A frame with a tag decrypted: from then on a frame without one is refused."""
         self._envelopes: deque[Envelope] = deque(maxlen=ENVELOPES_KEPT)
 
     def __repr__(self) -> str:
@@ -158,6 +160,13 @@ class Decryptor:
             plaintext = self._verified(key, iv, body, header.security)
             if plaintext is None:
                 return self._reject(header, iv, body)
+            self._authenticated = True
+        elif self._authenticated:
+            # Without a tag the ciphertext is malleable: a frame re-labelled 0x20 could
+            # carry changed values (with a fixed-up CRC). A meter that authenticates does
+            # not stop doing so, so its unauthenticated frames are refused.
+            self.stats.downgrades += 1
+            return self._drop(header.total)
         else:
             plaintext = _keystream(key, iv, body)
             if not _looks_like_telegram(plaintext):

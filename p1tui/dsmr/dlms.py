@@ -111,6 +111,8 @@ class DecryptorStats:
     bytes changed on the way."""
     frames_truncated: int = 0
     """Frames cut short by the start of the next one."""
+    downgrades: int = 0
+    """Frames without a tag from a meter that sent tagged ones: refused (see the Decryptor)."""
     counter_not_increasing: int = 0
     bytes_rejected: int = 0
     """Bytes of frames that were dropped."""
@@ -118,7 +120,7 @@ class DecryptorStats:
     @property
     def frames_failed(self) -> int:
         """Frames dropped for any reason: none of them reached the framer."""
-        return self.key_mismatches + self.auth_failures + self.frames_truncated
+        return self.key_mismatches + self.auth_failures + self.frames_truncated + self.downgrades
 
 
 class Header(NamedTuple):
