@@ -87,16 +87,28 @@ class Envelope(NamedTuple):
     counter_increased: bool = True
     """False when the counter is not above the previous frame's (a replayed or repeated frame)."""
 
+    @property
+    def title(self) -> str:
+        """The system title as people read it: ``SYSTEMID``, ``SAG 1030790002`` or hex.
+
+        By DLMS convention it is the manufacturer's three letters and five bytes of serial.
+        """
+        title = self.system_title
+        if title.isascii() and title.decode("ascii").isprintable():
+            return title.decode("ascii")
+        if title[:3].isalpha():
+            return f"{title[:3].decode('ascii')} {title[3:].hex().upper()}"
+        return title.hex().upper()
+
+    @property
+    def counter_words(self) -> str:
+        """``frame counter 268435457``, flagged when it did not increase."""
+        flag = "" if self.counter_increased else " (not increasing!)"
+        return f"frame counter {self.frame_counter}{flag}"
+
     def describe(self) -> str:
         """``system title SYSTEMID, frame counter 268435457, security 0x30``."""
-        title = self.system_title
-        shown = title.decode("ascii") if title.isascii() and title.decode().isprintable() else ""
-        name = f"{shown} ({title.hex().upper()})" if shown else title.hex().upper()
-        flag = "" if self.counter_increased else " (not increasing!)"
-        return (
-            f"system title {name}, frame counter {self.frame_counter}{flag}, "
-            f"security 0x{self.security:02X}"
-        )
+        return f"system title {self.title}, {self.counter_words}, security 0x{self.security:02X}"
 
 
 @dataclass(slots=True)
