@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from test_link_helpers import NL5, TELEGRAMS, telegram
 
-from p1tui.dsmr import CrcStatus, Framer, parse
+from p1tui.dsmr import CrcStatus, Framer, crc16_arc, parse
 from p1tui.link.masking import IdMasker, mask_value
 
 ALL = sorted(p.name for p in TELEGRAMS.glob("*.txt"))
@@ -81,6 +81,78 @@ def test_mask_value_keeps_length_and_encoding():
     assert mask_value(b"") == b""
 
 
+KAMSTRUP = "dsmrtools__kamstrup-zabf-gasch2__1.txt"
+LG_E360 = ("unattr-py__lg-e360-3ph__1.txt", "unattr-js__lg-e360-3ph-gas__1.txt")
+
+
+def _ids(t) -> list[str]:
+    ids = [t.equipment_id] + [d.equipment_id for d in t.mbus]
+    return [i.strip() for i in ids if i]
+
+
+def _shared_run(a: str, b: str, size: int = 6) -> str | None:
+    """A run of ``size`` digits found in both strings, if any."""
+    for i in range(len(a) - size + 1):
+        if a[i : i + size].isdigit() and a[i : i + size] in b:
+            return a[i : i + size]
+    return None
+
+
+@pytest.mark.parametrize("name", [KAMSTRUP, *LG_E360])
+def test_the_serial_number_in_the_header_is_masked_too(name):
+    raw = telegram(name)
+    before = parse(frames(raw)[0])
+    (meter_id,) = [i for i in _ids(before) if i == before.equipment_id.strip()]
+    assert _shared_run(before.header, meter_id) is not None  # the header does carry it
+    for chunk in (0, 1, 5):
+        out = masked(raw, chunk)
+        (frame,) = frames(out)
+        assert frame.crc_status is frames(raw)[0].crc_status  # Kamstrup: DSMR 2.2, no CRC
+        assert frame.valid
+        after = parse(frame)
+        assert after.header[:8] == before.header[:8]  # the make and model stay readable
+        assert len(after.header) == len(before.header)
+        for known in _ids(before):
+            assert _shared_run(after.header, known) is None, (after.header, known)
+            assert known.encode() not in out
+            assert known.encode().hex().upper().encode() not in out.upper()
+        # the readings are untouched
+        assert after.energy_import_kwh == before.energy_import_kwh
+        assert [d.reading for d in after.mbus] == [d.reading for d in before.mbus]
+
+
+def test_header_expectations_read_by_hand():
+    assert masked(telegram(KAMSTRUP)).startswith(b"/KMP5 ZABFXXXXXXXXXXXX\r\n")
+    assert masked(telegram(LG_E360[0])).startswith(b"/XMX5LGFXXXXXXXXXXXXX\r\n")
+    # a model number that shares no six digits with the ID stays
+    assert masked(telegram(NL5)).startswith(b"/ISK5\\2M550T-1012\r\n")
+
+
+def test_an_id_repeated_in_another_line_is_masked_there_too():
+    raw = telegram(NL5)
+    meter_id = parse(frames(raw)[0]).equipment_id
+    body = raw[: raw.rindex(b"!")]
+    message = ("meter " + meter_id).encode().hex().upper().encode()
+    body = body + b"0-0:96.13.0(" + message + b")\r\n!"
+    glued = body + b"%04X\r\n" % crc16_arc(body)
+    out = masked(glued)
+    (frame,) = frames(out)
+    assert frame.crc_status is CrcStatus.OK
+    assert parse(frame).text_message == "meter " + "X" * len(meter_id)
+    assert meter_id.encode().hex().upper().encode() not in out
+
+
+def test_a_telegram_cut_short_is_masked_with_the_ids_seen_before():
+    raw = telegram(LG_E360[0])
+    cut = raw[: raw.index(b"0-0:96.1.1")]  # the header, but not yet the ID line
+    out = masked(raw + cut + raw)
+    assert out.count(b"/XMX5LGFXXXXXXXXXXXXX\r\n") == 3
+    assert [f.crc_status for f in frames(out)] == [CrcStatus.OK, CrcStatus.OK]
+    masker = IdMasker()
+    assert masker.feed(raw + cut).count(b"/XMX5LGFXXXXXXXXXXXXX") == 1  # the cut one waits
+    assert masker.close().startswith(b"/XMX5LGFXXXXXXXXXXXXX\r\n")  # ... until the end
+
+
 # --- an encrypting meter ---------------------------------------------------------------
 
 
@@ -95,7 +167,8 @@ def test_encrypted_frames_are_masked_inside_and_encrypted_again():
     sent = [meter.next_telegram() for _ in range(3)]
     short = encrypt_frame(telegram(NL5), keys, b"SAG12345", 99, security=0x20, length_form=0x82)
     broken = sent[1][:50] + bytes([sent[1][50] ^ 1]) + sent[1][51:]
-    stream = b"\x00" + sent[0] + broken + b"\xff" + short + sent[2] + telegram(NL5)
+    # a meter that sent tagged frames is not believed without a tag: the 0x20 one comes first
+    stream = b"\x00" + short + sent[0] + broken + b"\xff" + sent[2] + telegram(NL5)
     masker = EncryptedIdMasker(keys)
     out = b"".join(masker.feed(stream[i : i + 61]) for i in range(0, len(stream), 61))
     out += masker.close()
@@ -105,9 +178,9 @@ def test_encrypted_frames_are_masked_inside_and_encrypted_again():
     plain = decryptor.feed(out) + decryptor.close()
     envelopes = decryptor.take_envelopes()
     assert [(e.frame_counter, e.security) for e in envelopes] == [
-        (envelopes[0].frame_counter, 0x30),
         (99, 0x20),
-        (envelopes[0].frame_counter + 2, 0x30),
+        (envelopes[1].frame_counter, 0x30),
+        (envelopes[1].frame_counter + 2, 0x30),
     ]
     assert out[out.index(b"\xdb\x08SAG12345") + 10] == 0x82  # the length form is kept
     found = frames(plain)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, BinaryIO, TextIO
 from ..dsmr import Decoded, Decoder
 from ..dsmr.dlms import DecryptorStats, MeterKeys, holds_encrypted_frames
 from ..dsmr.export import JsonWriter
+from ..errors import CommandError
 from ..keys import add_key_options, configured_meter, meter_keys
 from ..link.diagnosis import ENCRYPTED_NO_KEY, decryption_failures
 
@@ -63,12 +64,13 @@ class Input:
     """One input stream: its decoder (behind the decryptor with a key) and what it saw."""
 
     decryptor: Decryptor | None = None
+    include_invalid: bool = False
     decoder: Decoder = field(init=False)
     encrypted: bool = False
     """Encrypted frames were seen though no key was given."""
 
     def __post_init__(self) -> None:
-        self.decoder = Decoder(self.decryptor)
+        self.decoder = Decoder(self.decryptor, parse_invalid=self.include_invalid)
 
     def feed(self, chunk: bytes) -> list[Decoded]:
         if self.decryptor is None and not self.encrypted and holds_encrypted_frames(chunk):
@@ -76,24 +78,21 @@ class Input:
         return self.decoder.feed(chunk)
 
 
-def decode_stream(
-    stream: BinaryIO, out: TextIO, source: Input, *, include_invalid: bool = False
-) -> None:
-    """Decode and write every telegram in ``stream``; counts go to ``source``."""
+def decode_stream(stream: BinaryIO, out: TextIO, source: Input) -> None:
+    """Decode and write every telegram in ``stream``; counts go to ``source``.
+
+    Telegrams whose CRC failed are written when the decoder parses them
+    (``Decoder(parse_invalid=True)``, for ``--include-invalid``)."""
     writer = JsonWriter()
     for chunk in _chunks(stream):
-        _write_frames(source.feed(chunk), out, writer, include_invalid)
-    _write_frames(source.decoder.close(), out, writer, include_invalid)
+        _write_frames(source.feed(chunk), out, writer)
+    _write_frames(source.decoder.close(), out, writer)
 
 
-def _write_frames(
-    frames: list[Decoded], out: TextIO, writer: JsonWriter, include_invalid: bool
-) -> None:
-    lines = []
-    for frame, telegram in frames:
-        # telegram None: only a failed frame can be this broken; it is counted already
-        if telegram is not None and (include_invalid or frame.valid):
-            lines.append(writer.write(telegram, frame))
+def _write_frames(frames: list[Decoded], out: TextIO, writer: JsonWriter) -> None:
+    # No telegram: a failed frame (the decoder parses those only for --include-invalid),
+    # or one too broken to parse; either way it is counted in the decoder's stats already.
+    lines = [writer.write(telegram, frame) for frame, telegram in frames if telegram is not None]
     if lines:
         lines.append("")  # the last line's newline, without copying the joined text again
         with _writing():
@@ -147,16 +146,21 @@ def _decryption_summary(inputs: list[Input]) -> str:
     return text
 
 
-def _decode_one(name: str, source: Input, include_invalid: bool) -> None:
+def _decode_one(name: str, source: Input) -> None:
     if name == "-":
-        decode_stream(sys.stdin.buffer, sys.stdout, source, include_invalid=include_invalid)
+        decode_stream(sys.stdin.buffer, sys.stdout, source)
         return
     with open(name, "rb") as stream:
-        decode_stream(stream, sys.stdout, source, include_invalid=include_invalid)
+        decode_stream(stream, sys.stdout, source)
 
 
 def run(args: argparse.Namespace) -> int:
     """Decode every input; 0 when all were read, 2 when one could not be."""
+    # A closed descriptor (`<&-`, `>&-`) leaves Python no stream at all.
+    if sys.stdout is None:
+        raise CommandError("standard output is closed: redirect it to a file or a pipe")
+    if sys.stdin is None and (not args.files or "-" in args.files):
+        raise CommandError("standard input is closed: name a FILE or pipe the data in")
     keys = meter_keys(args, configured_meter("p1tui decode"))
     with _rare_gc_passes():
         return _decode_all(args, keys)
@@ -184,10 +188,10 @@ def _decode_all(args: argparse.Namespace, keys: MeterKeys | None) -> int:
     inputs: list[Input] = []
     try:
         for name in args.files or ["-"]:
-            source = Input(_decryptor(keys))  # one per input: each is its own stream
+            source = Input(_decryptor(keys), args.include_invalid)  # one per input
             inputs.append(source)
             try:
-                _decode_one(name, source, args.include_invalid)
+                _decode_one(name, source)
             except OSError as error:
                 if isinstance(error, BrokenPipeError):
                     raise
