@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from ..dsmr import Decoded, Decoder
-from ..dsmr.dlms import DecryptorStats, MeterKeys, holds_encrypted_frames
+from ..dsmr.dlms import DecryptorStats, MeterKeys, decryptor_for, holds_encrypted_frames
 from ..dsmr.export import JsonWriter
 from ..errors import CommandError
 from ..keys import add_key_options, configured_meter, meter_keys
@@ -188,7 +188,7 @@ def _decode_all(args: argparse.Namespace, keys: MeterKeys | None) -> int:
     inputs: list[Input] = []
     try:
         for name in args.files or ["-"]:
-            source = Input(_decryptor(keys), args.include_invalid)  # one per input
+            source = Input(decryptor_for(keys), args.include_invalid)  # one per input
             inputs.append(source)
             try:
                 _decode_one(name, source)
@@ -210,11 +210,3 @@ def _decode_all(args: argparse.Namespace, keys: MeterKeys | None) -> int:
         return 0
     print(f"p1tui decode: {_summary(inputs)}", file=sys.stderr)
     return status
-
-
-def _decryptor(keys: MeterKeys | None) -> Decryptor | None:
-    if keys is None:
-        return None
-    from ..dsmr.decryptor import Decryptor  # noqa: PLC0415 (cryptography only when needed)
-
-    return Decryptor(keys)

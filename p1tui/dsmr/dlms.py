@@ -23,10 +23,13 @@ counted, never handed on. This module is the format and needs no cryptography;
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from .errors import DSMRError
 from .framer import MAX_FRAME_BYTES
+
+if TYPE_CHECKING:
+    from .decryptor import Decryptor
 
 GLO_CIPHERING = 0xDB
 """The DLMS general-glo-ciphering tag: the first byte of every frame."""
@@ -202,3 +205,16 @@ def holds_encrypted_frames(sample: bytes | bytearray) -> bool:
             return True
         at = sample.find(HEADER_START, at + 1)
     return False
+
+
+def decryptor_for(keys: MeterKeys | None) -> Decryptor | None:
+    """The decoder's byte stage for a meter's keys, None for a meter that does not encrypt.
+
+    Here, not in :mod:`p1tui.dsmr.decryptor`, so that ``cryptography`` is imported only
+    when there is a key.
+    """
+    if keys is None:
+        return None
+    from .decryptor import Decryptor  # noqa: PLC0415
+
+    return Decryptor(keys)

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..dsmr import Decoded, Decoder
+from ..dsmr.dlms import decryptor_for
 from .events import LinkEvent, LinkState, LinkStats, StateChanged, StatsUpdated, TelegramReceived
 from .factory import make_source
 from .settings import SourceSettings
@@ -38,7 +39,6 @@ from .source import EndOfStream, LinkError, LinkLost, LinkUnusable, Source
 from .status import LinkStatus
 
 if TYPE_CHECKING:
-    from ..dsmr.decryptor import Decryptor
     from ..dsmr.dlms import Envelope, MeterKeys
 
 STATS_EVERY = 1.0
@@ -63,7 +63,7 @@ class _Link:
 
     def __init__(self, settings: SourceSettings, keys: MeterKeys | None) -> None:
         self.settings = settings
-        self.decryptor = _decryptor(keys)
+        self.decryptor = decryptor_for(keys)
         self.decoder = Decoder(self.decryptor)
         self.bytes_received = 0
         self.last_telegram_at: float | None = None
@@ -96,14 +96,6 @@ class _Link:
         if len(taken) != len(frames):
             return [None] * len(frames)
         return list(taken)
-
-
-def _decryptor(keys: MeterKeys | None) -> Decryptor | None:
-    if keys is None:
-        return None
-    from ..dsmr.decryptor import Decryptor  # noqa: PLC0415 (cryptography only when needed)
-
-    return Decryptor(keys)
 
 
 class Reader:

@@ -20,6 +20,8 @@ from ..link.settings import ReplaySettings, SerialSettings, SimulatorSettings, S
 
 if TYPE_CHECKING:
     from ..dsmr.dlms import MeterKeys
+    from ..store.browse import HistoryAccess
+    from ..store.settings import HistorySettings
 
 VARIANTS = ("nl5", "nl4", "nl2", "be", "lu")
 SERIAL_OPTIONS = ("baudrate", "bytesize", "parity", "stopbits")
@@ -65,6 +67,13 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         dest="app_variant",
         choices=VARIANTS,
         help="demo: the meter generation (lu: a Luxembourg Smarty)",
+    )
+    group.add_argument(
+        "--db",
+        dest="app_db",
+        type=Path,
+        metavar="PATH",
+        help="the history the History screen reads (default: [history] db in the config)",
     )
     add_key_options(group, prefix="app_")
 
@@ -129,18 +138,38 @@ def run(args: argparse.Namespace) -> int:
     from ..sources import make_any_source  # noqa: PLC0415
     from .app import P1App  # noqa: PLC0415
 
+    access, record_into, problem = history_setup(loaded.config, args.app_db)
+    notices = [*loaded.notices, *([problem] if problem else []), *warnings]
     app = P1App(
         settings,
         reader_factory=functools.partial(Reader, source_factory=make_any_source, keys=keys),
         list_ports=detected_ports,
         config_path=config_file.config_path(),
-        config_problem="\n".join((*loaded.notices, *warnings)) or None,
+        config_problem="\n".join(notices) or None,
         saved_serial=loaded.config.serial,
         detector=detect_settings,
+        history_access=access,
+        record_into=record_into,
         exit_on_signals=True,
     )
     app.run()
     return app.return_code or 0
+
+
+def history_setup(
+    config: config_file.Config, db: Path | None
+) -> tuple[HistoryAccess | None, HistorySettings | None, str | None]:
+    """Where the History screen reads and a real meter is recorded, or None and why."""
+    from ..store.browse import HistoryAccess  # noqa: PLC0415
+    from ..store.prices import parse_prices  # noqa: PLC0415
+    from ..store.settings import history_settings  # noqa: PLC0415
+
+    try:
+        settings = history_settings(config.section("history"), db)
+        prices = parse_prices(config.section("prices"))
+    except ValueError as error:
+        return None, None, f"the history is off: {error}"
+    return HistoryAccess(settings.db, settings.timezone, prices), settings, None
 
 
 def detected_ports() -> list[tuple[str, str]]:
