@@ -39,11 +39,25 @@ REOPEN_MIN = 15.0
 reopened port, delivers within one period)."""
 UNKNOWN_PERIOD = 10.0
 """The period assumed when only one telegram was ever seen: the slowest meters'."""
+REASON_REFRESH = 10.0
+"""While stale, the reason (which says how long) is said again this often at most."""
 DIAGNOSE_EVERY = 1.0
 """Seconds between looks at the bytes for a diagnosis (it reads a few kB)."""
 INTERVAL_SAMPLES = 9
 MIN_GAP = 0.05
 """Telegrams closer than this came in one burst (a backlog), not one period apart."""
+
+
+STOPPED = Diagnosis(
+    "telegrams stopped: the port is open but nothing arrives.",
+    "Check that the cable is still in the meter's P1 port (the USB adapter alone stays "
+    "present) and firmly seated; p1tui reopens the port until telegrams return.",
+)
+STOPPED_NETWORK = Diagnosis(
+    "telegrams stopped: connected, but nothing arrives.",
+    "Check that the dongle is powered, on the network and still plugged into the meter's "
+    "P1 port; p1tui reconnects until telegrams return.",
+)
 
 
 class SilentLink(LinkError):
@@ -87,6 +101,7 @@ class LinkStatus:
         """When the last valid telegram arrived, on any connection of this link."""
         self._opened_at: float | None = None
         self._checked_at = float("-inf")
+        self._reason_at = float("-inf")
         self.reopen_due = False
         """Set by :meth:`tick`: the link worked, then went silent; close and reopen it."""
 
@@ -135,7 +150,9 @@ class LinkStatus:
         events: list[LinkEvent] = []
         if valid:
             last = self.last_valid
-            if last is not None and now - last >= MIN_GAP:
+            # A gap that spans an outage or a reopening is not the meter's period.
+            same_connection = self._opened_at is None or (last or 0.0) >= self._opened_at
+            if last is not None and same_connection and now - last >= MIN_GAP:
                 self._gaps.append(now - last)
             again = self.worked
             self.last_valid = now
@@ -156,6 +173,10 @@ class LinkStatus:
         quiet = now - since
         if self.state is not LinkState.STALE and quiet > self.stale_after():
             events += self._to(LinkState.STALE, self._stale_reason(now, quiet), now)
+        elif self.state is LinkState.STALE and now - self._reason_at >= REASON_REFRESH:
+            reason = self._stale_reason(now, quiet)  # the age in it moves on
+            if reason != self.reason:
+                events += self._to(LinkState.STALE, reason, now)
         if self.reopens and self.worked and quiet >= self.reopen_after():
             self.reopen_due = True
         if now - self._checked_at < DIAGNOSE_EVERY:
@@ -203,6 +224,7 @@ class LinkStatus:
         self, state: LinkState, reason: str, now: float, retry_in: float | None = None
     ) -> list[LinkEvent]:
         self.state, self.reason, self.retry_in = state, reason, retry_in
+        self._reason_at = now
         return [StateChanged(state, reason, now, retry_in)]
 
     def _stale_reason(self, now: float, quiet: float) -> str:
@@ -215,15 +237,4 @@ class LinkStatus:
         return f"no telegram for {age} (the meter sends one every {period:.0f} s)"
 
     def _stopped_diagnosis(self) -> Diagnosis:
-        every = f" (the meter sent one every {self.period:.0f} s)" if self.period else ""
-        if self.network:
-            return Diagnosis(
-                f"telegrams stopped{every}: connected, but nothing arrives.",
-                "Check that the dongle is powered, on the network and still plugged into the "
-                "meter's P1 port; p1tui reconnects until telegrams return.",
-            )
-        return Diagnosis(
-            f"telegrams stopped{every}: the port is open but nothing arrives.",
-            "Check that the cable is still in the meter's P1 port (the USB adapter alone "
-            "stays present) and firmly seated; p1tui reopens the port until telegrams return.",
-        )
+        return STOPPED_NETWORK if self.network else STOPPED

@@ -227,15 +227,16 @@ class P1App(App[None]):
     def apply(self, settings: SourceSettings) -> None:
         """Switch the link to ``settings`` now."""
         self.settings = settings
-        if self.reader is not None:
-            self.reader.change_settings(settings)  # from here on only the new link reports
-        # What the old link said before the switch is applied first, then forgotten: the
-        # status bar shows the new port as connecting, never the old port's verdict.
+        # What the old link said is applied first, then forgotten: the status bar shows the
+        # new port as connecting, never the old port's verdict. The new link's first event
+        # ("opening ...") comes after anything the old one still says, so it has the last word.
         self.monitor.apply_all(self.feed.drain(), self.clock())
         self.monitor.new_link()
         self._record(isinstance(settings, SerialSettings))
         if self.reader is None:
             self._start_reader(settings)
+        else:
+            self.reader.change_settings(settings)
         self.notify(f"reading {settings.describe()}", markup=False)
         self.refresh_view()
 
