@@ -221,3 +221,10 @@ def test_crc_failures_are_diagnosed_by_the_watch():
 )
 def test_age_words(seconds, words):
     assert age_words(seconds) == words
+
+
+def test_a_fast_replayed_or_simulated_meter_is_not_said_to_send_every_0_s():
+    """A meter sped up ten times (simulate --speed 10 into a pty) sends every 0.1 s."""
+    status, last = receiving(period=0.1, count=10)
+    (stale,) = states(status.tick(last + STALE_MIN + 0.5))
+    assert stale[1].endswith("(the meter sends one every 0.1 s)")

@@ -74,6 +74,11 @@ def age_words(seconds: float) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60} min"
 
 
+def period_words(seconds: float) -> str:
+    """``10 s``, ``1 s``, ``0.1 s``: a meter's period (sped up in a replay or simulation)."""
+    return f"{seconds:.0f} s" if seconds >= 1 else f"{seconds:.2g} s"
+
+
 class LinkStatus:
     """One link's state across its reconnects, for one set of settings.
 
@@ -234,7 +239,7 @@ class LinkStatus:
         age = age_words(now - self.last_valid)
         if period is None:
             return f"no telegram for {age}"
-        return f"no telegram for {age} (the meter sends one every {period:.0f} s)"
+        return f"no telegram for {age} (the meter sends one every {period_words(period)})"
 
     def _stopped_diagnosis(self) -> Diagnosis:
         return STOPPED_NETWORK if self.network else STOPPED
