@@ -6,13 +6,13 @@ import argparse
 import sys
 import threading
 from pathlib import Path
-from typing import BinaryIO
 
 from ..config import BYTESIZES, PARITIES, STOPBITS
 from ..link.events import Diagnosis, LinkEvent, LinkState, StateChanged, TelegramReceived
 from ..link.factory import make_source
 from ..link.masking import IdMasker
 from ..link.reader import Reader
+from ..link.recording import Recording, RecordingSource
 from ..link.settings import SerialSettings, SourceSettings
 from ..link.source import Source
 from .options import baudrate
@@ -49,58 +49,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "telegrams stay valid (and broken ones stay broken); all other bytes are kept",
     )
     parser.set_defaults(run=run)
-
-
-class Recording:
-    """The output file; written from the reader thread, closed from the main thread."""
-
-    def __init__(self, file: BinaryIO, masker: IdMasker | None) -> None:
-        self._file: BinaryIO | None = file
-        self._masker = masker
-        self._lock = threading.Lock()
-        self.bytes_in = 0
-        self.opened = False
-        """True once the port opened: later failures are retried, not fatal."""
-
-    def write(self, data: bytes) -> None:
-        with self._lock:
-            if self._file is None:
-                return
-            self.bytes_in += len(data)
-            self._file.write(self._masker.feed(data) if self._masker else data)
-            self._file.flush()
-
-    def close(self) -> None:
-        with self._lock:
-            file, self._file = self._file, None
-            if file is not None:
-                if self._masker:
-                    file.write(self._masker.close())
-                file.close()
-
-
-class RecordingSource:
-    """A source that hands every byte it reads to the recording as well."""
-
-    def __init__(self, inner: Source, recording: Recording) -> None:
-        self._inner = inner
-        self._recording = recording
-
-    def open(self) -> None:
-        self._inner.open()
-        self._recording.opened = True
-
-    def read(self, max_bytes: int = 4096) -> bytes:
-        data = self._inner.read(max_bytes)
-        if data:
-            self._recording.write(data)
-        return data
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def describe(self) -> str:
-        return self._inner.describe()
 
 
 class Progress:
