@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from . import __version__
 from .ui import launch
 
-COMMANDS = ("decode", "simulate", "record", "detect", "ports")
+COMMANDS = ("serve", "decode", "simulate", "record", "detect", "ports")
 """Subcommand modules in p1tui.commands, in the order ``--help`` lists them."""
 
 

@@ -1,0 +1,223 @@
+"""The collector: one reader, one fan-out, and a consumer thread per job.
+
+::
+
+    source -> Reader -> FanOut -+-> re-serve (TCP clients)
+                                +-> journal (log lines, counters)
+                                +-> history store (when there is one)
+
+The reader only appends events to each consumer's bounded queue, so a slow disk or fifty
+TCP clients never hold up the meter's port. Each consumer drains its own queue in its
+own thread; :meth:`Collector.stop` stops the reader first, lets every consumer finish
+what is queued, then closes the clients.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from ..link.events import Diagnosis, LinkEvent, LinkState, StateChanged, TelegramReceived
+from ..link.fanout import FanOut, Subscription
+from ..link.reader import Reader
+from ..link.settings import SourceSettings
+from ..link.tcp_server import ClientEvent, TcpServer
+from .listen import ListenAddress
+
+SUMMARY_EVERY = 15 * 60.0
+BATCH = 256
+POLL = 0.5
+LINE_END = b"\r\n"
+"""The framer keeps a telegram from ``/`` to its CRC; the meter ends it with CR LF."""
+STOP_TIMEOUT = 3.0
+
+
+class EventConsumer:
+    """Drains one subscription in its own thread, handing each batch to ``handle``."""
+
+    def __init__(
+        self, subscription: Subscription, handle: Callable[[list[LinkEvent]], None]
+    ) -> None:
+        self.subscription = subscription
+        self._handle = handle
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._main, name=f"p1tui-{subscription.name}", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def request_stop(self) -> None:
+        """Ask the thread to end once the queue is empty (see :meth:`join`)."""
+        self._stop.set()
+
+    def join(self, timeout: float = STOP_TIMEOUT) -> None:
+        """Wait for the thread to handle what was queued and end; then unsubscribe."""
+        self._thread.join(timeout)
+        self.subscription.close()
+
+    def _main(self) -> None:
+        subscription = self.subscription
+        while True:
+            batch = subscription.get_batch(BATCH, POLL)
+            if batch:
+                self._handle(batch)
+            elif self._stop.is_set() or subscription.closed:
+                return
+
+
+class Journal:
+    """Turns link events into log lines and keeps the counts for the summary."""
+
+    def __init__(self, log: logging.Logger) -> None:
+        self._log = log
+        self.telegrams = 0
+        self.crc_failures = 0
+        self._state: LinkState | None = None
+        self._reason: str | None = None
+        self._problem: str | None = None
+
+    def handle(self, events: list[LinkEvent]) -> None:
+        for event in events:
+            if isinstance(event, TelegramReceived):
+                if event.frame.valid:
+                    self.telegrams += 1
+                else:
+                    self.crc_failures += 1
+                    self._log.debug("telegram with a failed CRC: %s", event.frame.problem or "")
+            elif isinstance(event, StateChanged):
+                self._state_changed(event)
+            elif isinstance(event, Diagnosis):
+                self._diagnosis(event)
+
+    def _state_changed(self, event: StateChanged) -> None:
+        state, reason = event.state, event.reason.rstrip(".")
+        repeated = state is self._state and reason == self._reason
+        self._state, self._reason = state, reason
+        if state is LinkState.RECEIVING:
+            self._log.info("link up: %s", reason)
+        elif state is LinkState.DISCONNECTED:
+            retry = f", retrying in {event.retry_in:g} s" if event.retry_in else ""
+            # A port that stays away is retried for ever: say so once, not every 30 s.
+            level = logging.DEBUG if repeated else logging.WARNING
+            self._log.log(level, "link down: %s%s", reason, retry)
+        elif state is LinkState.STALE:
+            self._log.warning("link stale: %s", reason)
+        elif state is LinkState.CONNECTING:
+            self._log.debug("link: %s", reason)
+
+    def _diagnosis(self, event: Diagnosis) -> None:
+        if event.problem == self._problem:
+            return
+        self._problem = event.problem
+        if event.problem:
+            self._log.warning("%s %s", event.problem, event.advice)
+        else:
+            self._log.info("the link problem is over")
+
+
+class Collector:
+    """Reads one meter and serves it; :meth:`start`, then :meth:`stop` from any thread.
+
+    Raises :class:`~p1tui.link.tcp_server.TcpServerError` at construction when it
+    cannot listen.
+    """
+
+    def __init__(
+        self,
+        settings: SourceSettings,
+        listen: ListenAddress,
+        log: logging.Logger,
+        *,
+        reader_factory: Callable[..., Reader] = Reader,
+        summary_every: float = SUMMARY_EVERY,
+    ) -> None:
+        self.log = log
+        self.settings = settings
+        self.summary_every = summary_every
+        self.fanout = FanOut()
+        self.server = TcpServer(listen.host, listen.port, on_client=self._client_event)
+        self.journal = Journal(log)
+        self.consumers = [
+            EventConsumer(self.fanout.subscribe("journal"), self.journal.handle),
+            EventConsumer(self.fanout.subscribe("re-serve"), self._reserve),
+        ]
+        self.reader = reader_factory(settings, self.fanout.publish)
+        self.started_at = time.monotonic()
+
+    @property
+    def address(self) -> str:
+        return self.server.address
+
+    def add_consumer(self, consumer: EventConsumer) -> None:
+        """One more job fed by the link (the history writer); before :meth:`start`."""
+        self.consumers.append(consumer)
+
+    def start(self) -> None:
+        self.server.start()
+        where = f"TCP clients on {self.address}"
+        self.log.info("started: reading %s, serving %s", self.settings.describe(), where)
+        if not ListenAddress(self.server.host, self.server.port).loopback:
+            self.log.warning(
+                "listening on %s: other machines on the network can read the meter",
+                self.address,
+            )
+        for consumer in self.consumers:
+            consumer.start()
+        self.reader.start()
+
+    def run_until(self, stop: threading.Event) -> None:
+        """Log a summary every :attr:`summary_every` seconds until ``stop`` is set."""
+        next_summary = time.monotonic() + self.summary_every
+        while not stop.wait(min(1.0, self.summary_every)):
+            if time.monotonic() >= next_summary:
+                next_summary += self.summary_every
+                self.log.info("summary: %s", self.summary())
+
+    def summary(self) -> str:
+        """Telegrams, CRC failures, clients and what consumers lost, since the start."""
+        journal = self.journal
+        text = (
+            f"{journal.telegrams} telegram{'s' if journal.telegrams != 1 else ''}, "
+            f"{journal.crc_failures} with a failed CRC, "
+            f"{self.server.clients} client{'s' if self.server.clients != 1 else ''}"
+        )
+        lost = [
+            f"{c.subscription.name} {c.subscription.dropped}"
+            for c in self.consumers
+            if c.subscription.dropped
+        ]
+        if lost:
+            text += f"; events lost by slow consumers: {', '.join(lost)}"
+        return text
+
+    def stop(self) -> None:
+        """Stop reading, let the consumers finish their queues, close the clients."""
+        self.reader.stop(timeout=STOP_TIMEOUT)
+        for consumer in self.consumers:
+            consumer.request_stop()
+        for consumer in self.consumers:
+            consumer.join()
+        summary = self.summary()
+        self.server.close(drain=1.0)
+        self.log.info("stopped: %s", summary)
+
+    def _reserve(self, events: list[LinkEvent]) -> None:
+        telegrams = [
+            event.frame.raw + LINE_END
+            for event in events
+            if isinstance(event, TelegramReceived) and event.frame.valid
+        ]
+        if telegrams:
+            self.server.send(b"".join(telegrams))
+
+    def _client_event(self, event: ClientEvent) -> None:
+        if event.connected:
+            self.log.info("client %s connected (%d connected)", event.address, event.clients)
+        elif event.reason == "disconnected":
+            self.log.info("client %s disconnected (%d connected)", event.address, event.clients)
+        else:
+            self.log.warning("client %s dropped: %s", event.address, event.reason)

@@ -1,0 +1,269 @@
+"""``p1tui serve`` as a service runs it: a real process reading a pseudo-terminal or a TCP
+dongle, real TCP clients on 127.0.0.1, real signals."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from process_helpers import Command
+from test_link_helpers import MeterServer, day_of_telegrams, serial_pty, write_all
+
+TIMEOUT = 30
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """A config of its own, so the developer's saved port is never read."""
+    return {**os.environ, "P1TUI_CONFIG": str(tmp_path / "config.toml")}
+
+
+def serve(env: dict[str, str], *args: str, listen: str | None = "127.0.0.1:0") -> Command:
+    extra = ["--listen", listen] if listen else []
+    return Command("serve", *args, *extra, env=env)
+
+
+def serving_port(command: Command) -> int:
+    line = command.wait_line("started:", timeout=TIMEOUT)
+    match = re.search(r"serving TCP clients on 127\.0\.0\.1:(\d+)", line)
+    assert match, line
+    return int(match.group(1))
+
+
+class Client:
+    """A TCP client of the collector; ``reading=False`` connects and never reads."""
+
+    def __init__(self, port: int, reading: bool = True) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if not reading:  # a small window, so the collector soon notices it is stuck
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self.sock.connect(("127.0.0.1", port))
+        self.address = f"127.0.0.1:{self.sock.getsockname()[1]}"
+        self.data = bytearray()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        if reading:
+            self._thread.start()
+
+    def _read(self) -> None:
+        self.sock.settimeout(TIMEOUT * 2)
+        try:
+            while chunk := self.sock.recv(65536):
+                self.data += chunk
+        except OSError:
+            pass
+
+    def wait_bytes(self, size: int) -> bytes:
+        deadline = time.monotonic() + TIMEOUT
+        while len(self.data) < size and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return bytes(self.data)
+
+    def wait_closed(self) -> None:
+        self._thread.join(TIMEOUT)
+        assert not self._thread.is_alive(), "the collector did not close the connection"
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_every_client_gets_every_telegram_byte_for_byte_while_one_never_reads(env):
+    sent = list(day_of_telegrams(150))
+    stream = b"".join(sent)
+    with serial_pty() as (meter, path), serve(env, "--port", path) as command:
+        port = serving_port(command)
+        readers = [Client(port) for _ in range(4)]
+        stuck = Client(port, reading=False)
+        for client in [*readers, stuck]:
+            command.wait_line(f"client {client.address} connected", timeout=TIMEOUT)
+        junk = b"\x00garbage before the first telegram\r\n"
+        broken = sent[0].replace(b"1-0:1.8.1(", b"1-0:1.8.1(9")  # CRC now wrong
+        write_all(meter, junk + broken)
+        for data in sent:
+            write_all(meter, data)
+            time.sleep(0.005)  # about the line rate of a fast meter, not one burst
+        for reader in readers:
+            assert reader.wait_bytes(len(stream)) == stream  # whole, in order, nothing else
+        assert command.stop(signal.SIGTERM) == 0
+        for reader in readers:
+            reader.wait_closed()
+            reader.close()
+        stuck.close()
+    assert any("link up: telegrams arriving" in line for line in command.lines)
+    assert command.lines[-1].endswith("stopped: 150 telegrams, 1 with a failed CRC, 5 clients"), (
+        command.lines
+    )
+
+
+def test_a_client_that_stops_reading_is_dropped_and_the_log_names_it(env):
+    with serial_pty() as (meter, path), serve(env, "--port", path) as command:
+        port = serving_port(command)
+        stuck = Client(port, reading=False)
+        command.wait_line(f"client {stuck.address} connected", timeout=TIMEOUT)
+        feeding = threading.Thread(
+            target=lambda: [write_all(meter, t) for t in day_of_telegrams(3000)], daemon=True
+        )
+        feeding.start()  # about 3 MB, far past what a client may fall behind
+        line = command.wait_line(f"client {stuck.address} dropped", timeout=TIMEOUT)
+        assert "stopped reading" in line and "warning" in line
+        feeding.join(TIMEOUT)
+        stuck.close()
+        assert command.stop(signal.SIGTERM) == 0
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["kill", "ctrl+c"])
+def test_a_signal_stops_it_cleanly_with_exit_0(env, signum):
+    dongle = MeterServer()
+    try:
+        with serve(env, "--port", dongle.url) as command:
+            port = serving_port(command)
+            dongle.wait_connection(timeout=TIMEOUT)
+            client = Client(port)
+            command.wait_line(f"client {client.address} connected", timeout=TIMEOUT)
+            send_until_logged(dongle, command, "link up: telegrams arriving", 1)
+            telegram = next(day_of_telegrams(1))
+            assert client.wait_bytes(len(telegram)).startswith(telegram)
+            command.process.send_signal(signum)
+            assert command.finish(timeout=10) == 0
+            client.wait_closed()  # the clients are closed, not left hanging
+            client.close()
+    finally:
+        dongle.close()
+    assert f"{signal.Signals(signum).name} received: stopping" in command.lines[-2]
+    assert "0 with a failed CRC, 1 client" in command.lines[-1]
+
+
+def send_until_logged(dongle: MeterServer, command: Command, text: str, count: int) -> None:
+    """Send a telegram every 0.3 s until the log holds ``text`` ``count`` times.
+
+    pyserial discards what arrives while it opens a ``socket://`` link, so one telegram
+    sent just after the connection may never reach the collector (a meter sends again).
+    """
+    telegram = next(day_of_telegrams(1))
+    deadline = time.monotonic() + TIMEOUT
+    while len([line for line in command.lines if text in line]) < count:
+        assert time.monotonic() < deadline, command.lines
+        dongle.send(telegram)
+        time.sleep(0.3)
+
+
+def test_the_log_says_when_the_link_goes_down_and_comes_back(env):
+    dongle = MeterServer()
+    try:
+        with serve(env, "--port", dongle.url) as command:
+            dongle.wait_connection(timeout=TIMEOUT)
+            send_until_logged(dongle, command, "link up: telegrams arriving", 1)
+            dongle.drop()
+            down = command.wait_line("link down:", timeout=TIMEOUT)
+            assert "retrying in 1 s" in down and "warning" in down
+            dongle.wait_connection(2, timeout=TIMEOUT)
+            send_until_logged(dongle, command, "link up: telegrams arriving", 2)
+            assert command.stop(signal.SIGTERM) == 0
+    finally:
+        dongle.close()
+
+
+def listening_addresses(pid: int) -> list[str]:
+    """``HOST:PORT`` of every TCP socket process ``pid`` listens on, from /proc."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        target = os.readlink(fd)
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    found = []
+    for table, size in (("tcp", 4), ("tcp6", 16)):
+        for row in Path(f"/proc/net/{table}").read_text().splitlines()[1:]:
+            fields = row.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state == "0A" and inode in inodes:  # 0A: LISTEN
+                host_hex, port_hex = local.split(":")
+                raw = bytes.fromhex(host_hex)
+                # /proc writes the address as 32-bit words in host (little-endian) order.
+                words = b"".join(raw[i : i + 4][::-1] for i in range(0, size, 4))
+                family = socket.AF_INET if size == 4 else socket.AF_INET6
+                found.append(f"{socket.inet_ntop(family, words)}:{int(port_hex, 16)}")
+    return found
+
+
+def test_without_listen_only_loopback_is_listened_on(env):
+    with serial_pty() as (_meter, path), serve(env, "--port", path, listen=None) as command:
+        line = command.wait_line("started:", timeout=TIMEOUT)
+        assert "serving TCP clients on 127.0.0.1:2323" in line
+        assert listening_addresses(command.process.pid) == ["127.0.0.1:2323"]
+        assert not any("other machines" in line for line in command.lines)
+        assert command.stop(signal.SIGTERM) == 0
+
+
+def test_listening_beyond_loopback_only_when_told_and_the_log_says_so(env):
+    with serial_pty() as (_meter, path), serve(env, "--port", path, listen="0.0.0.0:0") as command:
+        line = command.wait_line("other machines on the network can read the meter")
+        assert "warning: listening on 0.0.0.0:" in line
+        (address,) = listening_addresses(command.process.pid)
+        assert address.startswith("0.0.0.0:")
+        assert command.stop(signal.SIGTERM) == 0
+
+
+def test_the_config_names_the_address(env, tmp_path):
+    (tmp_path / "config.toml").write_text('[collector]\nlisten = "127.0.0.1:0"\n')
+    with serial_pty() as (_meter, path), serve(env, "--port", path, listen=None) as command:
+        serving_port(command)
+        assert command.stop(signal.SIGTERM) == 0
+
+
+def run_serve(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "p1tui", "serve", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+def test_without_a_port_it_says_what_to_do(env):
+    done = run_serve(env)
+    assert done.returncode == 1
+    assert done.stderr == (
+        "p1tui serve: no port to read: give --port, or save one in the monitor's settings (p1tui)\n"
+    )
+
+
+def test_a_busy_address_is_one_sentence(env):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        done = run_serve(env, "--port", "/dev/ttyUSB9", "--listen", f"127.0.0.1:{port}")
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"p1tui serve: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+    )
+
+
+def test_a_bad_listen_address_is_a_usage_error(env):
+    done = run_serve(env, "--listen", "localhost")
+    assert done.returncode == 2
+    assert "argument --listen: 'localhost' is not an address like 127.0.0.1:2323" in done.stderr
+
+
+def test_the_systemd_unit_runs_this_p1tui_as_this_user(env):
+    done = run_serve(env, "--print-systemd-unit", "--port", "/dev/ttyUSB0", "--listen", ":2323")
+    assert done.returncode == 0 and done.stderr == ""
+    unit = done.stdout
+    (exec_start,) = [line for line in unit.splitlines() if line.startswith("ExecStart=")]
+    assert exec_start == (
+        f"ExecStart={sys.executable} -m p1tui serve --port /dev/ttyUSB0 --listen 127.0.0.1:2323"
+    )
+    assert "\nRestart=on-failure\n" in unit
+    assert "\nSupplementaryGroups=dialout\n" in unit
+    import getpass
+
+    assert f"\nUser={getpass.getuser()}\n" in unit
+    assert f"\nEnvironment=P1TUI_CONFIG={env['P1TUI_CONFIG']}\n" in unit
+    assert "\nWantedBy=multi-user.target\n" in unit
