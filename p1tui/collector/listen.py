@@ -6,14 +6,19 @@ when the user says so. The monitor uses the same address to find a running colle
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..link.tcp_server import format_address, is_loopback
+from ..config import Config
+from ..link.address import format_address, is_loopback
+from ..link.settings import CollectorSettings
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 2323
+PROBE_TIMEOUT = 0.5
+"""How long the monitor waits for a collector to answer before it opens the port itself."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,13 @@ def parse_listen(text: str) -> ListenAddress:
     return ListenAddress(host or DEFAULT_HOST, port)
 
 
+def configured_listen(config: Config) -> ListenAddress:
+    """The config's ``[collector] listen`` address, else the default; ValueError if bad."""
+    # TEMPORARY until the config branch lands: then `config.section("collector")`.
+    section = getattr(config, "section", None)
+    return from_section(section("collector") if section is not None else {})
+
+
 def from_section(section: Mapping[str, Any]) -> ListenAddress:
     """The ``[collector]`` section's address (the default when it names none)."""
     listen = section.get("listen")
@@ -61,3 +73,16 @@ def from_section(section: Mapping[str, Any]) -> ListenAddress:
     if not isinstance(listen, str):
         raise ValueError('collector.listen must be a string like "127.0.0.1:2323"')
     return parse_listen(listen)
+
+
+def running_collector(
+    listen: ListenAddress, timeout: float = PROBE_TIMEOUT
+) -> CollectorSettings | None:
+    """The collector listening on ``listen`` (as reached from this machine), if one answers."""
+    address = listen.reachable()
+    try:
+        with socket.create_connection((address.host, address.port), timeout=timeout):
+            pass
+    except OSError:
+        return None
+    return CollectorSettings(address.host, address.port)

@@ -9,7 +9,7 @@ import threading
 from types import FrameType
 
 from .. import config as config_file
-from ..collector.listen import ListenAddress, from_section, parse_listen
+from ..collector.listen import ListenAddress, configured_listen, parse_listen
 from ..collector.log import NORMAL, QUIET, VERBOSE, collector_log
 from ..collector.service import Collector
 from ..collector.systemd import systemd_unit
@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
         log.warning("%s", loaded.problem)
     try:
         settings = serial_settings(args, loaded.config.serial)
-        listen = args.listen or from_section(_collector_section(loaded.config))
+        listen = args.listen or configured_listen(loaded.config)
         collector = Collector(settings, listen, log)
     except (ServeError, ValueError, TcpServerError) as error:
         print(f"p1tui serve: {error}", file=sys.stderr)
@@ -151,9 +151,3 @@ def run(args: argparse.Namespace) -> int:
             signal.signal(signum, handler)
         collector.stop()
     return 0
-
-
-def _collector_section(config: config_file.Config) -> dict:
-    """TEMPORARY: ``config.section("collector")`` once the config branch has landed."""
-    section = getattr(config, "section", None)
-    return section("collector") if section is not None else {}

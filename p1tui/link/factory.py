@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from .replay_source import ReplaySource
 from .serial_source import SerialSource
-from .settings import ReplaySettings, SerialSettings, SimulatorSettings, SourceSettings
+from .settings import (
+    CollectorSettings,
+    ReplaySettings,
+    SerialSettings,
+    SimulatorSettings,
+    SourceSettings,
+)
 from .source import Source
 
 
@@ -12,6 +18,8 @@ def make_source(settings: SourceSettings) -> Source:
     """A new, unopened source for ``settings``."""
     if isinstance(settings, SerialSettings):
         return SerialSource(settings)
+    if isinstance(settings, CollectorSettings):
+        return SerialSource(settings.serial)
     if isinstance(settings, ReplaySettings):
         return ReplaySource(settings)
     if isinstance(settings, SimulatorSettings):

@@ -22,6 +22,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .address import format_address
+
 MAX_BACKLOG = 1 << 20
 """Bytes a client may be behind before it is dropped (about 15 minutes of DSMR 5)."""
 SEND_BUFFER = 64 * 1024
@@ -48,16 +50,6 @@ class ClientEvent:
     reason: str | None = None
     clients: int = 0
     """Clients connected after this event."""
-
-
-def format_address(host: str, port: int) -> str:
-    """``127.0.0.1:2323``, ``[::1]:2323``."""
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def is_loopback(host: str) -> bool:
-    """True for an address only this machine can reach (127.x, ::1, localhost)."""
-    return host == "localhost" or host.startswith("127.") or host == "::1"
 
 
 class _Client:
