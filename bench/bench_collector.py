@@ -92,9 +92,7 @@ def wait_for_port(process: subprocess.Popen) -> int:
 def run(name: str, argv: list[str], seconds: float, clients: int, rate: float) -> Result:
     telegrams = list(day_of_telegrams(int(seconds * rate) + 1))
     with serial_pty() as (meter, path):
-        process = subprocess.Popen(
-            [*argv, path], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL
-        )
+        process = subprocess.Popen([*argv, path], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
         try:
             port = wait_for_port(process)
             selector = selectors.DefaultSelector()
@@ -112,9 +110,7 @@ def run(name: str, argv: list[str], seconds: float, clients: int, rate: float) -
             latencies: list[float] = []
             period = 1.0 / rate
             next_due = started
-            while len(sent_at) < len(telegrams) or any(
-                c.received < len(telegrams) for c in conns
-            ):
+            while len(sent_at) < len(telegrams) or any(c.received < len(telegrams) for c in conns):
                 now = time.monotonic()
                 if len(sent_at) < len(telegrams) and now >= next_due:
                     write_all(meter, telegrams[len(sent_at)])
@@ -122,7 +118,8 @@ def run(name: str, argv: list[str], seconds: float, clients: int, rate: float) -
                     next_due += period
                 if now - started > seconds + 30:
                     raise SystemExit(f"{name}: telegrams missing after {seconds + 30:.0f} s")
-                timeout = max(next_due - time.monotonic(), 0) if len(sent_at) < len(telegrams) else 1
+                more = len(sent_at) < len(telegrams)
+                timeout = max(next_due - time.monotonic(), 0) if more else 1
                 for key, _ in selector.select(timeout):
                     conn = key.data
                     chunk = conn.sock.recv(65536)
