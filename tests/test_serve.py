@@ -77,8 +77,10 @@ class Client:
 def test_every_client_gets_every_telegram_byte_for_byte_while_one_never_reads(env):
     sent = list(day_of_telegrams(150))
     stream = b"".join(sent)
-    with serial_pty() as (meter, path), serve(env, "--port", path) as command:
+    with serial_pty() as (meter, path), serve(env, "--port", path, "--verbose") as command:
         port = serving_port(command)
+        # Opening a serial port flushes what came before: start once it is open.
+        command.wait_line("open, waiting for the first telegram", timeout=TIMEOUT)
         readers = [Client(port) for _ in range(4)]
         stuck = Client(port, reading=False)
         for client in [*readers, stuck]:
@@ -267,3 +269,45 @@ def test_the_systemd_unit_runs_this_p1tui_as_this_user(env):
     assert f"\nUser={getpass.getuser()}\n" in unit
     assert f"\nEnvironment=P1TUI_CONFIG={env['P1TUI_CONFIG']}\n" in unit
     assert "\nWantedBy=multi-user.target\n" in unit
+
+
+def test_a_summary_is_logged_at_every_interval():
+    """In process, with the interval cut to a fraction of a second: the real reader on a
+    pseudo-terminal, the real server, the log on a stream."""
+    import io
+    import logging
+
+    from p1tui.collector.listen import ListenAddress
+    from p1tui.collector.log import collector_log
+    from p1tui.collector.service import Collector
+    from p1tui.link.settings import SerialSettings
+
+    out = io.StringIO()
+    log = collector_log(logging.INFO, out)
+    with serial_pty() as (meter, path):
+        collector = Collector(
+            SerialSettings(path), ListenAddress("127.0.0.1", 0), log, summary_every=0.2
+        )
+        stop = threading.Event()
+        collector.start()
+        runner = threading.Thread(target=collector.run_until, args=(stop,), daemon=True)
+        runner.start()
+        pattern = re.compile(
+            r"summary: (\d+) telegrams? and (\d+) with a failed CRC in the last 0\.2 s; "
+            r"since the start: (\d+) telegrams?"
+        )
+        try:
+            # The port may drop what comes before it is open: keep sending, as a meter does.
+            for telegram in day_of_telegrams(TIMEOUT * 10):
+                write_all(meter, telegram)
+                time.sleep(0.1)
+                if any(int(total) >= 3 for *_, total in pattern.findall(out.getvalue())):
+                    break
+        finally:
+            stop.set()
+            runner.join(TIMEOUT)
+            collector.stop()
+    summaries = pattern.findall(out.getvalue())
+    # Each summary counts its own interval, and the intervals add up to the total.
+    assert sum(int(recent) for recent, _, _ in summaries) == int(summaries[-1][2]) >= 3
+    assert all(failed == "0" for _, failed, _ in summaries)

@@ -172,18 +172,30 @@ class Collector:
     def run_until(self, stop: threading.Event) -> None:
         """Log a summary every :attr:`summary_every` seconds until ``stop`` is set."""
         next_summary = time.monotonic() + self.summary_every
+        counted = (0, 0)
         while not stop.wait(min(1.0, self.summary_every)):
             if time.monotonic() >= next_summary:
                 next_summary += self.summary_every
-                self.log.info("summary: %s", self.summary())
+                now = (self.journal.telegrams, self.journal.crc_failures)
+                recent = _count(now[0] - counted[0], "telegram")
+                minutes = self.summary_every / 60
+                period = f"{minutes:g} min" if minutes >= 1 else f"{self.summary_every:g} s"
+                self.log.info(
+                    "summary: %s and %d with a failed CRC in the last %s; since the start: %s",
+                    recent,
+                    now[1] - counted[1],
+                    period,
+                    self.summary(),
+                )
+                counted = now
 
     def summary(self) -> str:
         """Telegrams, CRC failures, clients and what consumers lost, since the start."""
         journal = self.journal
         text = (
-            f"{journal.telegrams} telegram{'s' if journal.telegrams != 1 else ''}, "
+            f"{_count(journal.telegrams, 'telegram')}, "
             f"{journal.crc_failures} with a failed CRC, "
-            f"{self.server.clients} client{'s' if self.server.clients != 1 else ''}"
+            f"{_count(self.server.clients, 'client')}"
         )
         lost = [
             f"{c.subscription.name} {c.subscription.dropped}"
@@ -221,3 +233,7 @@ class Collector:
             self.log.info("client %s disconnected (%d connected)", event.address, event.clients)
         else:
             self.log.warning("client %s dropped: %s", event.address, event.reason)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
