@@ -113,7 +113,13 @@ class P1App(App[None]):
 
     def on_mount(self) -> None:
         if self.config_problem:
-            self.notify(self.config_problem, title="Config file", severity="warning", timeout=15)
+            self.notify(
+                self.config_problem,
+                title="Config file",
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
         if self.settings is None:
             self.switch_mode("settings")
         else:
@@ -162,7 +168,7 @@ class P1App(App[None]):
             self._start_reader(settings)
         else:
             self.reader.change_settings(settings)
-        self.notify(f"reading {settings.describe()}")
+        self.notify(f"reading {settings.describe()}", markup=False)
         self.refresh_view()
 
     def on_apply_settings(self, message: ApplySettings) -> None:
@@ -178,11 +184,11 @@ class P1App(App[None]):
             path = config_file.save(config_file.Config(serial=settings), self.config_path)
         except OSError as error:
             reason = error.strerror or str(error)
-            self.notify(f"could not save the settings: {reason}", severity="error")
+            self.notify(f"could not save the settings: {reason}", severity="error", markup=False)
             return
         self.saved_serial = settings
         self.config_problem = None
-        self.notify(f"saved to {path}")
+        self.notify(f"saved to {path}", markup=False)
 
     def action_help(self) -> None:
         """Open the help, or close it when it is showing (F1 toggles)."""
@@ -202,7 +208,9 @@ class P1App(App[None]):
             self._resume_after_detect = self._reading_port(port)
             if self._resume_after_detect and self.reader is not None:
                 self.reader.stop()
-            self.notify(f"trying the usual settings on {port} (up to a minute)…", timeout=10)
+            self.notify(
+                f"trying the usual settings on {port} (up to a minute)…", timeout=10, markup=False
+            )
             self._detect(port)
 
     def _reading_port(self, port: str) -> bool:
@@ -228,4 +236,6 @@ class P1App(App[None]):
             text = f"detected {message.found.describe()}: ctrl+r applies, ctrl+s saves"
         else:
             text = message.problem or f"no usual setting gave valid telegrams on {message.port}"
-        self.notify(text, severity="information" if message.found else "warning", timeout=10)
+        self.notify(
+            text, severity="information" if message.found else "warning", timeout=10, markup=False
+        )

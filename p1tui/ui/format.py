@@ -17,6 +17,25 @@ VARIANT_NAMES = {
 }
 
 
+_VISIBLE = str.maketrans(
+    {
+        **{code: chr(0x2400 + code) for code in range(0x20)},  # ␀ … ␟ (control pictures)
+        0x7F: "␡",
+        **{code: f"\\x{code:02x}" for code in range(0x80, 0xA0)},  # C1 controls: CSI is 0x9B
+    }
+)
+
+
+def printable(text: str) -> str:
+    """``text`` with its control characters made visible, safe to hand to a terminal.
+
+    Meter bytes reach the screen as text (a hex-coded message decodes to any byte, a
+    damaged line carries anything): an ESC or a C1 control sent as is would drive the
+    user's terminal, a newline would break a panel's lines. Shown as ``␛`` or ``\\x9b``.
+    """
+    return text.translate(_VISIBLE)
+
+
 def tariff_names(variant: Variant | None) -> tuple[str, str]:
     """What tariff 1 and tariff 2 are called where the meter hangs.
 
@@ -59,6 +78,15 @@ def duration(seconds: float) -> str:
     if hours < 48:
         return f"{hours} h {minutes % 60} min"
     return f"{hours // 24} d {hours % 24} h"
+
+
+PLACEHOLDER_SECONDS = 2**31 - 1
+"""What some meters (Kaifa) send for a duration they do not know: the largest 32-bit number."""
+
+
+def seconds(value: int) -> str:
+    """A duration the meter sent, in words; ``unknown`` for its placeholder."""
+    return "unknown" if value >= PLACEHOLDER_SECONDS else duration(value)
 
 
 def clock(at: datetime | None) -> str:

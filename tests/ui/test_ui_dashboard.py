@@ -56,7 +56,7 @@ async def test_nl5_three_phase_with_gas(make_app):
     ]
     assert phases[2].split()[3] == "237"  # L2 import in watts
     assert "ch1 gas" in shown["mbus"] and "212.529 m3" in shown["mbus"]
-    assert "at 01-04 23:15" in shown["mbus"]
+    assert "at 23:15, 4 min ago" in shown["mbus"]  # on the meter's clock (23:19:41)
     assert "id G0039001763378717" in shown["mbus"]  # 120 columns leave room for the ID
     events = shown["events"]
     assert "power failures 9 short, 5 long" in events
@@ -164,3 +164,25 @@ async def test_stale_data_is_dimmed_with_its_age(make_app, clock):
         assert str(app.screen.query_one("#power").border_subtitle) == "data 2 min old"
         status = plain(app.screen.query_one("StatusBar"))
         assert "STALE" in status and "last telegram 2 min ago" in status
+
+
+async def test_a_placeholder_failure_duration_reads_unknown(make_app):
+    """Kaifa meters send (2147483647*s) for a failure whose length they do not know."""
+    shown = await show(make_app, "athombv__kaifa-3ph-solar-gas__1.txt")
+    assert "lasted unknown" in shown["events"]
+    assert "24855 d" not in shown["events"]
+
+
+async def test_mbus_age_is_measured_on_the_meter_clock(make_app, clock):
+    """A replay of an old file, or a host whose clock is wrong, still reads right."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        for event in telegram_events(NL5, received_at=NOW):  # stamped 2018, received 2025
+            app.feed(event)
+        await pilot.pause()
+        mbus = app.screen.query_one("#mbus")
+        assert "at 23:15, 4 min ago" in plain(mbus)  # meter time 23:19:41, gas at 23:15:00
+        clock.now = NOW + 120  # two minutes later on the host: the meter's clock ran on too
+        app.refresh_view()
+        await pilot.pause()
+        assert "at 23:15, 6 min ago" in plain(mbus)

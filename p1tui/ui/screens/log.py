@@ -89,9 +89,11 @@ class LogScreen(MonitorScreen):
         try:
             path = _write_new(folder, f"p1tui-telegram-{stamp}", entry.frame.raw + b"\r\n")
         except OSError as error:
-            self.notify(f"could not save: {error.strerror or error}", severity="error")
+            self.notify(
+                f"could not save: {error.strerror or error}", severity="error", markup=False
+            )
             return
-        self.notify(f"saved to {path}")
+        self.notify(f"saved to {path}", markup=False)
 
 
 def _write_new(folder: Path, stem: str, data: bytes) -> Path:

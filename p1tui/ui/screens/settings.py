@@ -8,10 +8,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from ...config import BYTESIZES, STOPBITS
 from ...link.settings import PRESETS, SerialSettings
+from ..format import printable
 from ..messages import ApplySettings, SaveSettings
 from ..widgets.status_bar import StatusBar
 from .base import MonitorScreen
@@ -62,7 +64,7 @@ class SettingsScreen(MonitorScreen):
                 yield Button("Apply ^r", id="apply", variant="primary", compact=True)
                 yield Button("Save ^s", id="save", variant="success", compact=True)
                 yield Button("Detect ^t", id="detect", compact=True)
-            yield Static("", id="note")
+            yield Static("", id="note", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -105,7 +107,9 @@ class SettingsScreen(MonitorScreen):
 
     def _show_ports(self, ports: list[tuple[str, str]]) -> None:
         detected = self.query_one("#detected", Select)
-        detected.set_options([(f"{device}  {about}".rstrip(), device) for device, about in ports])
+        detected.set_options(
+            [(Content(printable(f"{device}  {about}".rstrip())), device) for device, about in ports]
+        )
         detected.prompt = f"{len(ports)} port(s) found" if ports else "no serial port found"
         if ports:
             names = ", ".join(device for device, _ in ports[:3])
@@ -114,7 +118,7 @@ class SettingsScreen(MonitorScreen):
             self.show_note("no serial port found: plug the P1 cable in, then ^l to rescan")
 
     def show_note(self, text: str) -> None:
-        self.query_one("#note", Static).update(text)
+        self.query_one("#note", Static).update(Content(printable(text)))
 
     def fill(self, settings: SerialSettings) -> None:
         """Put ``settings`` into the form (after a detection)."""

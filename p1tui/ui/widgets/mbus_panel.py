@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from textual.markup import escape
+from textual.content import Content
 
 from ...dsmr import MBusDevice, Telegram
 from ..format import duration, number, short_time
 from ..live import Flow
 from ..view import View
-from .panel import TelegramPanel
+from .panel import TelegramPanel, line, lines
 
 VALVES = {0: "closed", 1: "open", 2: "ready to reopen"}
 """Valve / switch position (0-n:24.4.0)."""
@@ -25,41 +25,34 @@ class MBusPanel(TelegramPanel):
 
     TITLE = "Gas, water, heat (M-Bus)"
 
-    def telegram_markup(self, t: Telegram, view: View) -> str:
+    def telegram_content(self, t: Telegram, view: View) -> Content:
         if not t.mbus:
-            return "no M-Bus meter on this electricity meter"
+            return Content("no M-Bus meter on this electricity meter")
         width = self.content_size.width
-        rows = []
-        for device in t.mbus:
-            flow = view.monitor.flows.flow(device.channel)
-            rows.append(_row(device, flow, view.now, width))
-        return "\n".join(rows)
+        meter_now = view.meter_now
+        return lines(
+            _row(device, view.monitor.flows.flow(device.channel), meter_now, width)
+            for device in t.mbus
+        )
 
 
-def _row(device: MBusDevice, flow: Flow | None, now: float, width: int) -> str:
-    medium = escape(
-        device.medium.replace("_", " ") if device.medium else f"type {device.device_type}"
-    )
-    head = f"[b]ch{device.channel} {medium:<6}[/]"
+def _row(device: MBusDevice, flow: Flow | None, meter_now: float, width: int) -> Content:
+    medium = device.medium.replace("_", " ") if device.medium else f"type {device.device_type}"
+    head = (f"ch{device.channel} {medium:<6}", "bold")
     if device.empty:
-        return f"{head} announced, no meter coupled"
-    reading = f"[b]{number(device.reading, device.unit or '')}[/]"
-    rate = "flow -" if flow is None else _rate(flow)
+        return line(head, " announced, no meter coupled")
+    reading = (number(device.reading, device.unit or ""), "bold")
+    rate = "flow -" if flow is None else f"{flow.per_hour:.3f} {flow.unit}"
     details = []
     if device.timestamp is not None:
-        age = max(0.0, now - device.timestamp.timestamp())
-        today = datetime.fromtimestamp(now, device.timestamp.tzinfo)
+        age = max(0.0, meter_now - device.timestamp.timestamp())
+        today = datetime.fromtimestamp(meter_now, device.timestamp.tzinfo)
         details.append(f"at {short_time(device.timestamp, today)}, {duration(age)} ago")
     else:
         details.append("capture time unknown")
     if device.valve is not None:
         details.append(f"valve {VALVES.get(device.valve, str(device.valve))}")
     if device.equipment_id and width >= ID_WIDTH:
-        details.append(f"id {escape(device.equipment_id)}")
-    if width >= ONE_LINE_WIDTH:
-        return f"{head} {reading}  {rate}  " + " · ".join(details)
-    return f"{head} {reading}  {rate}\n  " + " · ".join(details)
-
-
-def _rate(flow: Flow) -> str:
-    return f"{flow.per_hour:.3f} {escape(flow.unit)}"
+        details.append(f"id {device.equipment_id}")
+    separator = Content("  " if width >= ONE_LINE_WIDTH else "\n  ")
+    return line(head, " ", reading, f"  {rate}", separator, " · ".join(details))

@@ -1,43 +1,74 @@
-"""The base of the dashboard's text panels: a bordered Static that repaints only on change."""
+"""The base of the dashboard's text panels: a bordered Static that repaints only on change.
+
+Panels build :class:`~textual.content.Content`, never markup: whatever the meter sends
+(a ``[`` in a text message, an ESC in a damaged line) and whatever the user typed (a port
+name) is shown as the characters it is, and cannot end the app with a markup error.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from textual.content import Content
 from textual.widgets import Static
 
 from ...dsmr import Telegram
-from ..format import duration
+from ..format import duration, printable
 from ..view import View
+
+Part = str | Content | tuple[str, str]
+"""A piece of a line: plain text, content, or (text, style)."""
+
+
+def line(*parts: Part) -> Content:
+    """One line of content; plain strings are literal text (control characters shown)."""
+    return Content.assemble(*(_literal(part) for part in parts))
+
+
+def _literal(part: Part) -> Part:
+    if isinstance(part, str):
+        return printable(part)
+    if isinstance(part, tuple):
+        return (printable(part[0]), part[1])
+    return part
+
+
+def lines(rows: Iterable[Content | str]) -> Content:
+    """Rows joined with newlines."""
+    return Content("\n").join(row if isinstance(row, Content) else line(row) for row in rows)
 
 
 class ViewText(Static):
-    """A Static showing markup built from a :class:`View`, repainted only when it changes.
+    """A Static showing content built from a :class:`View`, repainted only when it changes.
 
-    Subclasses implement :meth:`markup`. A text with as many lines as the last one keeps
+    Subclasses implement :meth:`content`. A text with as many lines as the last one keeps
     the widget's height, so it is repainted without a relayout (the cheaper path).
     """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__("", id=id, classes=classes)
-        self._shown: str | None = None
+        super().__init__("", id=id, classes=classes, markup=False)
+        self._shown: Content | None = None
 
     def show(self, view: View) -> None:
         """Render the view's state."""
-        self.show_text(self.markup(view))
+        self.show_content(self.content(view))
 
-    def show_text(self, text: str) -> None:
-        if text != self._shown:
-            relayout = self._shown is None or text.count("\n") != self._shown.count("\n")
-            self._shown = text
-            self.update(text, layout=relayout)
+    def show_content(self, content: Content) -> None:
+        if content != self._shown:
+            relayout = self._shown is None or (
+                content.plain.count("\n") != self._shown.plain.count("\n")
+            )
+            self._shown = content
+            self.update(content, layout=relayout)
 
-    def markup(self, view: View) -> str:
+    def content(self, view: View) -> Content:
         raise NotImplementedError
 
 
 class Panel(ViewText):
-    """A titled panel whose content is markup built from a :class:`View`.
+    """A titled panel whose content is built from a :class:`View`.
 
-    Subclasses implement :meth:`markup`. The panel is dimmed, and its title says how
+    Subclasses implement :meth:`content`. The panel is dimmed, and its title says how
     old the data is, when the data is not current.
     """
 
@@ -55,17 +86,17 @@ class Panel(ViewText):
         subtitle = f"data {duration(age)} old" if stale and age is not None else ""
         if subtitle != self._subtitle:
             self._subtitle = self.border_subtitle = subtitle
-        self.show_text(self.markup(view))
+        self.show_content(self.content(view))
 
 
 class TelegramPanel(Panel):
     """A panel drawn from the latest telegram; it says so while none has arrived."""
 
-    def markup(self, view: View) -> str:
+    def content(self, view: View) -> Content:
         telegram = view.monitor.telegram
         if telegram is None:
-            return "waiting for a telegram…"
-        return self.telegram_markup(telegram, view)
+            return Content("waiting for a telegram…")
+        return self.telegram_content(telegram, view)
 
-    def telegram_markup(self, t: Telegram, view: View) -> str:
+    def telegram_content(self, t: Telegram, view: View) -> Content:
         raise NotImplementedError

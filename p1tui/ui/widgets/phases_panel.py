@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from textual.content import Content
+
 from ...dsmr import Telegram
 from ..format import watts
 from ..view import View
-from .panel import TelegramPanel
+from .panel import TelegramPanel, line, lines
 
 
 class PhasesPanel(TelegramPanel):
@@ -15,16 +17,18 @@ class PhasesPanel(TelegramPanel):
 
     TITLE = "Phases"
 
-    def telegram_markup(self, t: Telegram, view: View) -> str:
+    def telegram_content(self, t: Telegram, view: View) -> Content:
         if not t.phases:
-            return "this meter reports no per-phase values"
-        rows = [f"[b]{'':3}{'V':>7}{'A':>6}{'import W':>10}{'export W':>10}[/]"]
+            return Content("this meter reports no per-phase values")
+        rows = [line((f"{'':3}{'V':>7}{'A':>6}{'import W':>10}{'export W':>10}", "bold"))]
         for name, phase in sorted(t.phases.items()):
             rows.append(
-                f"{name.upper():3}{_plain(phase.voltage_v):>7}{_plain(phase.current_a):>6}"
-                f"{_w(phase.power_import_kw):>10}{_w(phase.power_export_kw):>10}"
+                line(
+                    f"{name.upper():3}{_plain(phase.voltage_v):>7}{_plain(phase.current_a):>6}"
+                    f"{_w(phase.power_import_kw):>10}{_w(phase.power_export_kw):>10}"
+                )
             )
-        return "\n".join(rows)
+        return lines(rows)
 
 
 def _plain(value: Decimal | None) -> str:

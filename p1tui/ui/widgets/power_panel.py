@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Digits, Label, Sparkline, Static
 
 from ..format import duration, watts
@@ -16,11 +17,11 @@ class PowerPanel(Vertical):
     def __init__(self) -> None:
         super().__init__(id="power", classes="panel")
         self.border_title = "Power now"
-        self._direction = Static("", id="direction")
+        self._direction = Static("", id="direction", markup=False)
         self._import = Digits("-", id="import-digits")
         self._export = Digits("-", id="export-digits")
         self._curve = Sparkline((), id="curve", summary_function=_mean)
-        self._caption = Static("", id="curve-caption")
+        self._caption = Static("", id="curve-caption", markup=False)
         self._shown: tuple | None = None
         self._subtitle = ""
 
@@ -65,13 +66,13 @@ class PowerPanel(Vertical):
         self.set_class(importing, "-importing")
         self.set_class(exporting, "-exporting")
         if t is None or (imported is None and exported is None):
-            direction = "no power reading yet"
+            direction = Content("no power reading yet")
         elif importing:
-            direction = f"[b]▲ TAKING {watts(net)} W FROM THE GRID[/]"
+            direction = Content.styled(f"▲ TAKING {watts(net)} W FROM THE GRID", "bold")
         elif exporting:
-            direction = f"[b]▼ DELIVERING {watts(-net)} W TO THE GRID[/]"
+            direction = Content.styled(f"▼ DELIVERING {watts(-net)} W TO THE GRID", "bold")
         else:
-            direction = "[b]■ BALANCED: nothing in or out[/]"
+            direction = Content.styled("■ BALANCED: nothing in or out", "bold")
         self._direction.update(direction, layout=False)
         self._curve.data = series if len(series) >= 2 else ()
         if len(series) >= 2:

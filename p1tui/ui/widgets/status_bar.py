@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from textual.markup import escape
+from textual.content import Content
 
 from ...link.events import LinkState
 from ..format import duration, offset, variant_label
 from ..view import View
-from .panel import ViewText
+from .panel import Part, ViewText, line, lines
 
 _STATES = {
     LinkState.CONNECTING: ("…", "CONNECTING", "$primary"),
@@ -16,6 +16,7 @@ _STATES = {
     LinkState.DISCONNECTED: ("✖", "DISCONNECTED", "$error"),
     LinkState.STOPPED: ("■", "STOPPED", "$text-muted"),
 }
+SEPARATOR = " · "
 
 
 class StatusBar(ViewText):
@@ -28,24 +29,24 @@ class StatusBar(ViewText):
     def __init__(self) -> None:
         super().__init__(classes="status-bar")
 
-    def markup(self, view: View) -> str:
+    def content(self, view: View) -> Content:
         m, now = view.monitor, view.now
         state = self._state(view)
         symbol, word, colour = _STATES[state]
-        first = [f"[b {colour}]{symbol} {word}[/]"]
+        first: list[Part] = [(f"{symbol} {word}", f"bold {colour}")]
         retry = m.retry_in(now)
         if state is LinkState.DISCONNECTED and retry is not None:
-            first.append(f"[b]reconnecting in {retry:.0f} s[/]")
+            first.append((f"reconnecting in {retry:.0f} s", "bold"))
         age = m.age(now)
         first.append("no telegram yet" if age is None else f"last telegram {duration(age)} ago")
         failures = m.crc_failures
-        first.append(f"[b $error]CRC failures {failures}[/]" if failures else "CRC failures 0")
+        first.append((f"CRC failures {failures}", "bold $error") if failures else "CRC failures 0")
         if m.telegram is not None:
-            first.append(escape(variant_label(m.telegram.variant, m.telegram.dsmr_version)))
+            first.append(variant_label(m.telegram.variant, m.telegram.dsmr_version))
 
-        second = [escape(view.source) if view.source else "[b]no port chosen: press s[/]"]
+        second: list[Part] = [view.source if view.source else ("no port chosen: press s", "bold")]
         if state is not LinkState.RECEIVING and m.link is not None and m.link.reason:
-            second.append(escape(m.link.reason))
+            second.append(m.link.reason)
         elif m.telegram is not None:
             clock_offset = m.clock_offset()
             stamp = m.telegram.timestamp
@@ -54,11 +55,16 @@ class StatusBar(ViewText):
             else:
                 drift = "" if clock_offset is None else f" ({offset(clock_offset)})"
                 second.append(f"meter clock {stamp:%Y-%m-%d %H:%M:%S}{drift}")
-        lines = [" · ".join(first), " · ".join(second)]
+        rows = [_joined(first), _joined(second)]
         if m.diagnosis is not None and m.diagnosis.problem:
-            advice = f" [i]{escape(m.diagnosis.advice)}[/]" if m.diagnosis.advice else ""
-            lines.append(f"[b $warning]⚠ {escape(m.diagnosis.problem)}[/]{advice}")
-        return "\n".join(lines)
+            advice = m.diagnosis.advice
+            rows.append(
+                line(
+                    (f"⚠ {m.diagnosis.problem}", "bold $warning"),
+                    (f" {advice}", "italic") if advice else "",
+                )
+            )
+        return lines(rows)
 
     @staticmethod
     def _state(view: View) -> LinkState:
@@ -70,3 +76,13 @@ class StatusBar(ViewText):
         if m.received_at is None:
             return LinkState.CONNECTING if view.source else LinkState.STOPPED
         return LinkState.STALE if view.stale else LinkState.RECEIVING
+
+
+def _joined(parts: list[Part]) -> Content:
+    """The parts on one line, separated by a middle dot."""
+    separated: list[Part] = []
+    for part in parts:
+        if separated:
+            separated.append(SEPARATOR)
+        separated.append(part)
+    return line(*separated)
