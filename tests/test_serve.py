@@ -311,3 +311,15 @@ def test_a_summary_is_logged_at_every_interval():
     # Each summary counts its own interval, and the intervals add up to the total.
     assert sum(int(recent) for recent, _, _ in summaries) == int(summaries[-1][2]) >= 3
     assert all(failed == "0" for _, failed, _ in summaries)
+
+
+def test_a_link_that_stays_down_is_said_once_not_at_every_retry(env):
+    dongle = MeterServer()
+    url = dongle.url
+    dongle.close()  # nothing listens: every attempt is refused
+    with serve(env, "--port", url, "--verbose") as command:
+        command.wait_line("link down: connection refused", count=3, timeout=TIMEOUT)
+        assert command.stop(signal.SIGTERM) == 0
+    downs = [line for line in command.lines if "link down: connection refused" in line]
+    assert [("warning:" in line) for line in downs[:3]] == [True, False, False]
+    assert "retrying in 1 s" in downs[0] and "retrying in 4 s" in downs[2]

@@ -76,8 +76,8 @@ class Journal:
         self._log = log
         self.telegrams = 0
         self.crc_failures = 0
-        self._state: LinkState | None = None
-        self._reason: str | None = None
+        self._down_reason: str | None = None
+        """Why the link is down, once said: the retries that follow are not news."""
         self._problem: str | None = None
 
     def handle(self, events: list[LinkEvent]) -> None:
@@ -95,14 +95,14 @@ class Journal:
 
     def _state_changed(self, event: StateChanged) -> None:
         state, reason = event.state, event.reason.rstrip(".")
-        repeated = state is self._state and reason == self._reason
-        self._state, self._reason = state, reason
         if state is LinkState.RECEIVING:
+            self._down_reason = None
             self._log.info("link up: %s", reason)
         elif state is LinkState.DISCONNECTED:
             retry = f", retrying in {event.retry_in:g} s" if event.retry_in else ""
             # A port that stays away is retried for ever: say so once, not every 30 s.
-            level = logging.DEBUG if repeated else logging.WARNING
+            level = logging.DEBUG if reason == self._down_reason else logging.WARNING
+            self._down_reason = reason
             self._log.log(level, "link down: %s%s", reason, retry)
         elif state is LinkState.STALE:
             self._log.warning("link stale: %s", reason)
