@@ -8,14 +8,11 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
+from .errors import CommandError
 from .ui import launch
 
 COMMANDS = ("serve", "decode", "simulate", "record", "detect", "ports")
 """Subcommand modules in p1tui.commands, in the order ``--help`` lists them."""
-
-
-class CommandError(Exception):
-    """A problem on the command line or with its files: one sentence for the user."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         try:
             return launch.run(args)
-        except launch.LaunchError as error:
+        except CommandError as error:
             print(f"p1tui: {error}", file=sys.stderr)
             return 2
         except KeyboardInterrupt:

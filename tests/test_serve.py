@@ -232,7 +232,7 @@ def run_serve(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[st
 
 def test_without_a_port_it_says_what_to_do(env):
     done = run_serve(env)
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert done.stderr == (
         "p1tui serve: no port to read: give --port, or save one in the monitor's settings (p1tui)\n"
     )

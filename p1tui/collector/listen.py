@@ -60,9 +60,7 @@ def parse_listen(text: str) -> ListenAddress:
 
 def configured_listen(config: Config) -> ListenAddress:
     """The config's ``[collector] listen`` address, else the default; ValueError if bad."""
-    # TEMPORARY until the config branch lands: then `config.section("collector")`.
-    section = getattr(config, "section", None)
-    return from_section(section("collector") if section is not None else {})
+    return from_section(config.section("collector"))
 
 
 def from_section(section: Mapping[str, Any]) -> ListenAddress:

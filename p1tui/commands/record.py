@@ -7,6 +7,7 @@ import sys
 import threading
 from pathlib import Path
 
+from ..cli_options import baudrate
 from ..config import BYTESIZES, PARITIES, STOPBITS
 from ..link.events import Diagnosis, LinkEvent, LinkState, StateChanged, TelegramReceived
 from ..link.factory import make_source
@@ -15,7 +16,6 @@ from ..link.reader import Reader
 from ..link.recording import Recording, RecordingSource
 from ..link.settings import SerialSettings, SourceSettings
 from ..link.source import Source
-from .options import baudrate
 from .termination import sigterm_as_ctrl_c
 
 

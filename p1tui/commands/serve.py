@@ -9,14 +9,15 @@ import threading
 from types import FrameType
 
 from .. import config as config_file
+from ..cli_options import baudrate
 from ..collector.listen import ListenAddress, configured_listen, parse_listen
 from ..collector.log import NORMAL, QUIET, VERBOSE, collector_log
 from ..collector.service import Collector
 from ..collector.systemd import systemd_unit
 from ..config import BYTESIZES, PARITIES, STOPBITS
+from ..errors import CommandError
 from ..link.settings import SerialSettings
 from ..link.tcp_server import TcpServerError
-from .options import baudrate
 
 SERIAL_OPTIONS = ("baudrate", "bytesize", "parity", "stopbits")
 
@@ -85,7 +86,7 @@ def serial_settings(args: argparse.Namespace, saved: SerialSettings | None) -> S
     """The port to read: the options, then the saved settings, then 115200 8N1."""
     port = args.port if args.port is not None else (saved.port if saved else None)
     if port is None:
-        raise ServeError(
+        raise CommandError(
             "no port to read: give --port, or save one in the monitor's settings (p1tui)"
         )
     base = saved if saved is not None and saved.port == port else SerialSettings(port)
@@ -97,10 +98,6 @@ def serial_settings(args: argparse.Namespace, saved: SerialSettings | None) -> S
         given.get("parity", base.parity),
         given.get("stopbits", base.stopbits),
     )
-
-
-class ServeError(Exception):
-    """The collector cannot start: one sentence for the user."""
 
 
 def service_arguments(args: argparse.Namespace) -> list[str]:
@@ -123,13 +120,13 @@ def run(args: argparse.Namespace) -> int:
         return 0
     loaded = config_file.load()
     log = collector_log(QUIET if args.quiet else VERBOSE if args.verbose else NORMAL)
-    if loaded.problem:
-        log.warning("%s", loaded.problem)
+    for notice in loaded.notices:
+        log.warning("%s", notice)
+    settings = serial_settings(args, loaded.config.serial)
     try:
-        settings = serial_settings(args, loaded.config.serial)
         listen = args.listen or configured_listen(loaded.config)
         collector = Collector(settings, listen, log)
-    except (ServeError, ValueError, TcpServerError) as error:
+    except (ValueError, TcpServerError) as error:
         print(f"p1tui serve: {error}", file=sys.stderr)
         return 1
     stop = threading.Event()

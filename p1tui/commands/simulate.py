@@ -7,7 +7,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from ..cli import CommandError
+from ..errors import CommandError
 from ..sim.legal_time import Moment, parse_iso
 from ..sim.outputs import Output, OutputError, TcpOutput, open_output
 from ..sim.pacing import Pacer

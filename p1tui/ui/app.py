@@ -181,10 +181,9 @@ class P1App(App[None]):
         if not isinstance(settings, SerialSettings):
             return
         try:
-            path = config_file.save(config_file.Config(serial=settings), self.config_path)
-        except OSError as error:
-            reason = error.strerror or str(error)
-            self.notify(f"could not save the settings: {reason}", severity="error", markup=False)
+            path = config_file.save_serial(settings, self.config_path)
+        except config_file.ConfigError as error:
+            self.notify(str(error), severity="error", timeout=15, markup=False)
             return
         self.saved_serial = settings
         self.config_problem = None

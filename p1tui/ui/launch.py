@@ -11,8 +11,9 @@ import os
 from pathlib import Path
 
 from .. import config as config_file
+from ..cli_options import baudrate
 from ..collector.listen import configured_listen, running_collector
-from ..commands.options import baudrate
+from ..errors import CommandError
 from ..link.settings import (
     CollectorSettings,
     ReplaySettings,
@@ -23,10 +24,6 @@ from ..link.settings import (
 
 VARIANTS = ("nl5", "nl4", "nl2", "be")
 SERIAL_OPTIONS = ("baudrate", "bytesize", "parity", "stopbits")
-
-
-class LaunchError(Exception):
-    """A bad option or file: one sentence for the user."""
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
@@ -80,17 +77,13 @@ def source_settings(
         if getattr(args, f"app_{name}") is not None
     }
     if args.app_speed is not None and args.app_speed < 0:
-        raise LaunchError("--speed must be 0 or more")
+        raise CommandError("--speed must be 0 or more")
     if not args.app_demo and (args.app_seed is not None or args.app_variant is not None):
-        raise LaunchError("--seed and --variant go with --demo")
-    if (
-        args.app_port is None
-        and args.app_speed is not None
-        and not (args.app_demo or args.app_replay)
-    ):
-        raise LaunchError("--speed goes with --replay or --demo")
+        raise CommandError("--seed and --variant go with --demo")
+    if args.app_speed is not None and not (args.app_demo or args.app_replay):
+        raise CommandError("--speed goes with --replay or --demo: a meter sends at its own pace")
     if (args.app_demo or args.app_replay) and serial_given:
-        raise LaunchError("serial settings go with --port, not with --replay or --demo")
+        raise CommandError("serial settings go with --port, not with --replay or --demo")
     speed = 1.0 if args.app_speed is None else args.app_speed
     if args.app_demo:
         return SimulatorSettings(
@@ -101,10 +94,10 @@ def source_settings(
     if args.app_replay is not None:
         path: Path = args.app_replay
         if str(path) == "-":
-            raise LaunchError("the monitor cannot replay standard input; give a file name")
+            raise CommandError("the monitor cannot replay standard input; give a file name")
         if not os.access(path, os.R_OK) or not path.is_file():
             reason = "no such file" if not path.exists() else "not a readable file"
-            raise LaunchError(f"cannot replay {path}: {reason}")
+            raise CommandError(f"cannot replay {path}: {reason}")
         return ReplaySettings(path, speed)
     port = args.app_port if args.app_port is not None else (saved.port if saved else None)
     if port is None:
@@ -129,7 +122,7 @@ def collector_to_attach(
     try:
         listen = configured_listen(config)
     except ValueError as error:
-        raise LaunchError(f"{config_file.config_path()}: {error}") from None
+        raise CommandError(f"{config_file.config_path()}: {error}") from None
     return running_collector(listen)
 
 
@@ -149,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
         reader_factory=Reader,
         list_ports=detected_ports,
         config_path=config_file.config_path(),
-        config_problem=loaded.problem,
+        config_problem="\n".join(loaded.notices) or None,
         saved_serial=loaded.config.serial,
         detector=detect_settings,
     )

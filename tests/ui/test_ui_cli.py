@@ -19,6 +19,10 @@ from p1tui.ui.launch import source_settings
             "serial settings go with --port, not with --replay or --demo",
         ),
         (["--port", "/dev/x", "--speed", "-1"], "--speed must be 0 or more"),
+        (
+            ["--port", "/dev/x", "--speed", "5"],
+            "--speed goes with --replay or --demo: a meter sends at its own pace",
+        ),
     ],
 )
 def test_bad_options_are_one_sentence(argv, message, capsys, config_path):
