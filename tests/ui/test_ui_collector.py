@@ -4,6 +4,7 @@ address and shows its telegrams; with no collector it opens the saved port."""
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import signal
@@ -48,8 +49,6 @@ def test_the_monitor_attaches_to_a_running_collector_and_shows_its_telegrams(tmp
     session = f"p1tui-collector-{id(tmp_path)}"
     stop = threading.Event()
     with serial_pty() as (master, path):
-        import os
-
         with Command("serve", "--port", path, env={**os.environ, **env}) as collector:
             collector.wait_line(f"serving TCP clients on 127.0.0.1:{port}", timeout=30)
 
