@@ -45,35 +45,37 @@ def test_the_monitor_attaches_to_a_running_collector_and_shows_its_telegrams(tmp
     port = free_port()
     config = tmp_path / "config.toml"
     config.write_text(f'[collector]\nlisten = "127.0.0.1:{port}"\n', encoding="utf-8")
-    env = {"P1TUI_CONFIG": str(config)}
+    env = {"P1TUI_CONFIG": str(config), "XDG_DATA_HOME": str(tmp_path)}  # its own history
     session = f"p1tui-collector-{id(tmp_path)}"
     stop = threading.Event()
-    with serial_pty() as (master, path):
-        with Command("serve", "--port", path, env={**os.environ, **env}) as collector:
-            collector.wait_line(f"serving TCP clients on 127.0.0.1:{port}", timeout=30)
+    with (
+        serial_pty() as (master, path),
+        Command("serve", "--port", path, env={**os.environ, **env}) as collector,
+    ):
+        collector.wait_line(f"serving TCP clients on 127.0.0.1:{port}", timeout=30)
 
-            def meter() -> None:
-                for raw in iter_telegrams(SimulatorSettings(seed=3), 600):
-                    if stop.wait(0.5):
-                        return
-                    write_all(master, raw)
+        def meter() -> None:
+            for raw in iter_telegrams(SimulatorSettings(seed=3), 600):
+                if stop.wait(0.5):
+                    return
+                write_all(master, raw)
 
-            threading.Thread(target=meter, daemon=True).start()
-            monitor_in_tmux(session, config)
-            try:
-                screen = wait_screen(
-                    session, "RECEIVING", "NL DSMR 5", f"via collector 127.0.0.1:{port}", timeout=30
-                )
-                assert "Power now" in screen and "Energy counters" in screen
-                collector.wait_line("client 127.0.0.1:", timeout=30)
-                tmux("send-keys", "-t", session, "C-q")
-                wait_screen(session, "EXIT=0")
-            finally:
-                stop.set()
-                subprocess.run(
-                    ["tmux", "kill-session", "-t", session], capture_output=True, check=False
-                )
-            assert collector.stop(signal.SIGTERM) == 0
+        threading.Thread(target=meter, daemon=True).start()
+        monitor_in_tmux(session, config)
+        try:
+            screen = wait_screen(
+                session, "RECEIVING", "NL DSMR 5", f"via collector 127.0.0.1:{port}", timeout=30
+            )
+            assert "Power now" in screen and "Energy counters" in screen
+            collector.wait_line("client 127.0.0.1:", timeout=30)
+            tmux("send-keys", "-t", session, "C-q")
+            wait_screen(session, "EXIT=0")
+        finally:
+            stop.set()
+            subprocess.run(
+                ["tmux", "kill-session", "-t", session], capture_output=True, check=False
+            )
+        assert collector.stop(signal.SIGTERM) == 0
 
 
 def test_with_no_collector_the_monitor_opens_the_saved_port(tmp_path):
