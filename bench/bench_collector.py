@@ -26,6 +26,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,8 +171,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--rate", type=float, default=11.0, help="telegrams a second")
     args = parser.parse_args()
-    env_config = Path(os.environ.get("TMPDIR", "/tmp")) / f"p1tui-bench-{os.getpid()}.toml"
-    os.environ["P1TUI_CONFIG"] = str(env_config)  # never the user's own config
+    scratch = tempfile.mkdtemp(prefix="p1tui-bench-")
+    os.environ["P1TUI_CONFIG"] = f"{scratch}/config.toml"  # never the user's own config
+    os.environ["XDG_DATA_HOME"] = scratch  # nor their history
     collector = [sys.executable, "-m", "p1tui", "serve", "--listen", "127.0.0.1:0", "--port"]
     peer = [sys.executable, "-c", PEER]
     results = [

@@ -22,8 +22,13 @@ TIMEOUT = 30
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    """A config of its own, so the developer's saved port is never read."""
-    return {**os.environ, "P1TUI_CONFIG": str(tmp_path / "config.toml")}
+    """A config and a data directory of its own: the developer's saved port and history
+    are never touched."""
+    return {
+        **os.environ,
+        "P1TUI_CONFIG": str(tmp_path / "config.toml"),
+        "XDG_DATA_HOME": str(tmp_path),
+    }
 
 
 def serve(env: dict[str, str], *args: str, listen: str | None = "127.0.0.1:0") -> Command:
