@@ -171,15 +171,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--rate", type=float, default=11.0, help="telegrams a second")
     args = parser.parse_args()
-    scratch = tempfile.mkdtemp(prefix="p1tui-bench-")
-    os.environ["P1TUI_CONFIG"] = f"{scratch}/config.toml"  # never the user's own config
-    os.environ["XDG_DATA_HOME"] = scratch  # nor their history
     collector = [sys.executable, "-m", "p1tui", "serve", "--listen", "127.0.0.1:0", "--port"]
     peer = [sys.executable, "-c", PEER]
-    results = [
-        run("collector", collector, args.seconds, args.clients, args.rate),
-        run("peer", peer, args.seconds, args.clients, args.rate),
-    ]
+    with tempfile.TemporaryDirectory(prefix="p1tui-bench-") as scratch:
+        os.environ["P1TUI_CONFIG"] = f"{scratch}/config.toml"  # never the user's own config
+        os.environ["XDG_DATA_HOME"] = scratch  # nor their history
+        results = [
+            run("collector", collector, args.seconds, args.clients, args.rate),
+            run("peer", peer, args.seconds, args.clients, args.rate),
+        ]
     print(
         f"{args.clients} clients, {args.rate:g} telegrams/s for {args.seconds:g} s "
         f"(python {sys.version.split()[0]}, {os.cpu_count()} cores)"
