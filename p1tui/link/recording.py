@@ -1,8 +1,8 @@
-"""The recorder's tap: a source wrapper that copies every byte it reads into a file.
+"""The recorder's tap: a byte sink that saves what a source delivers, exactly as read.
 
-``p1tui record`` reads the port with the usual reader and puts this tap between the
-source and the framer, so the file holds the bytes exactly as received (junk and
-broken telegrams included), optionally with the equipment IDs masked.
+:class:`RecordingSource` wraps any source and hands every byte it reads to a
+:class:`Recording` (optionally masking the equipment IDs) before the reader frames it,
+so the file holds junk and broken telegrams too, across reconnects.
 """
 
 from __future__ import annotations
