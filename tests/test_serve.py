@@ -328,3 +328,20 @@ def test_a_link_that_stays_down_is_said_once_not_at_every_retry(env):
     downs = [line for line in command.lines if "link down: connection refused" in line]
     assert [("warning:" in line) for line in downs[:3]] == [True, False, False]
     assert "retrying in 1 s" in downs[0] and "retrying in 4 s" in downs[2]
+
+
+INSTALLED = Path(sys.executable).parent / "p1tui"
+
+
+@pytest.mark.skipif(not INSTALLED.exists(), reason="p1tui is not installed as a script here")
+def test_the_systemd_unit_starts_the_installed_script(env):
+    done = subprocess.run(
+        [str(INSTALLED), "serve", "--print-systemd-unit"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0
+    assert f"\nExecStart={INSTALLED} serve\n" in done.stdout
