@@ -222,7 +222,7 @@ def structure_sizes(app: P1App) -> dict:
     return {
         "raw_log": len(monitor.raw),
         "sparkline_buckets": len(monitor.power.series(10**9)),
-        "feed_queued": len(app.feed._events),
+        "feed_queued": app.feed.subscription.pending,
         "allocated_blocks": sys.getallocatedblocks(),
     }
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from p1tui.dsmr import CrcStatus, Framer, ParseError, Telegram, lookup, parse, parse_bytes
+from p1tui.dsmr import CrcStatus, Decoder, Framer, ParseError, Telegram, lookup, parse_bytes
 
 TELEGRAMS = Path(__file__).parent / "telegrams"
 
@@ -728,8 +728,18 @@ def test_no_crc_telegram_given_a_garbage_crc_is_rejected(name: str, garbage: byt
 
 
 @pytest.mark.parametrize("name", FILES)
-def test_parse_of_the_frame_equals_parse_bytes(name: str) -> None:
+def test_a_decoder_fed_in_any_chunks_gives_the_values_read_by_hand(name: str) -> None:
+    """The link's path (Decoder: framer + remembering parser), byte by byte or whole, the
+    first time and from memory, against the hand-written expectations and the file's lines."""
     data = raw(name)
-    (frame,) = _frames(data)
-    assert frame.raw == data.rstrip(b"\r\n")
-    assert parse(frame) == parse_bytes(data)
+    decoder = Decoder()
+    for chunk in (len(data), 1, 7, len(data)):
+        decoded = [d for i in range(0, len(data), chunk) for d in decoder.feed(data[i : i + chunk])]
+        ((frame, telegram),) = decoded + decoder.close()
+        assert frame.raw == data.rstrip(b"\r\n")
+        assert telegram is not None
+        assert actual_record(telegram) == EXPECTED[name]
+        lines = _data_lines(data)
+        assert [o.obis for o in telegram.objects] == [obis for obis, _ in lines]
+        for obj, (_, rest) in zip(telegram.objects, lines, strict=True):
+            assert "".join(f"({g})" for g in obj.values).startswith(rest)

@@ -18,8 +18,17 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from p1tui.dsmr import CrcStatus, DSMRError, Frame, Framer, crc16_arc, parse, parse_bytes
-from p1tui.dsmr.parser import interpret, split_lines
+from p1tui.dsmr import (
+    CrcStatus,
+    DSMRError,
+    Frame,
+    Framer,
+    Parser,
+    crc16_arc,
+    parse,
+    parse_bytes,
+)
+from p1tui.dsmr.parser import _split_general, interpret
 
 TELEGRAMS = Path(__file__).parent / "telegrams"
 ALL = {p.name: p.read_bytes() for p in sorted(TELEGRAMS.glob("*.txt"))}
@@ -281,19 +290,57 @@ def test_parse_of_telegram_shaped_frames_raises_only_dsmr_errors(lines, blank) -
         parse_bytes(raw)
 
 
-@FAST
-@given(st.lists(data_line, max_size=25))
-def test_remembered_lines_read_like_the_general_splitter(lines) -> None:
-    """The parser's fast path (lines remembered from earlier telegrams) changes nothing."""
+def _crc_frame(lines: list[str]) -> Frame:
     text = "/XXX5 fuzz\r\n\r\n" + "".join(f"{x}\r\n" for x in lines)
     raw = (text + "!").encode("latin-1")
-    frame = Frame(raw + b"%04X" % crc16_arc(raw), CrcStatus.OK, 0, 0)
+    return Frame(raw + b"%04X" % crc16_arc(raw), CrcStatus.OK, 0, 0)
+
+
+def _general(frame: Frame):
+    """The telegram as the line-by-line splitter reads it (no regex, no memory)."""
+    header, lines = _split_general(frame.raw.decode("latin-1"))
+    return interpret(header, lines, frame.crc_status, frame.crc_received, frame.crc_computed)
+
+
+simple_group = st.text(alphabet="0123456789.*-+:ABCDEFSWsw kWhVAm3GJ", max_size=30)
+simple_line = st.builds(
+    lambda obis, groups, more: (
+        obis + "".join(f"({g})" for g in groups) + "".join(f"\r\n({g})" for g in more)
+    ),
+    obis_codes,
+    st.lists(simple_group, min_size=1),
+    st.lists(simple_group, max_size=2),  # DSMR 2.2/3.0: a reading on the next line
+)
+
+
+@FAST
+@given(st.lists(simple_line, max_size=25))
+def test_remembered_lines_read_like_the_general_splitter(lines) -> None:
+    """The parser's fast path (lines remembered from earlier telegrams) changes nothing."""
+    frame = _crc_frame(lines)
     try:
-        general = interpret(*split_lines(frame.raw), CrcStatus.OK, 0, 0)
+        general = _general(frame)
     except DSMRError:
         return
-    assert parse(frame) == general
-    assert parse(frame) == general  # the second time from memory
+    parser = Parser()
+    assert parser.parse(frame) == general
+    # every line went through the fast path: learned once, none left to the general splitter
+    assert parser.remembered == len({line.replace("\r\n(", "(") for line in lines})
+    assert parser.parse(frame) == general  # the second time from memory
+
+
+@FAST
+@given(st.lists(st.one_of(data_line, group_text.map("({})".format)), max_size=25))
+def test_any_lines_read_like_the_general_splitter_first_and_second_time(lines) -> None:
+    """Lines the fast path declines (spaces, double brackets) go the general way, unchanged."""
+    frame = _crc_frame(lines)
+    try:
+        general = _general(frame)
+    except DSMRError:
+        return
+    parser = Parser()
+    assert parser.parse(frame) == general
+    assert parser.parse(frame) == general
 
 
 @FAST

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from test_link_helpers import (
     BE,
@@ -43,9 +45,25 @@ def test_7e1_read_as_8n1_is_recognised(name):
     assert "9600 7E1" in diagnosis.advice
 
 
-def test_odd_parity_is_told_apart_from_even():
-    odd = bytes(b ^ 0x80 for b in seven_e1_read_as_8n1(stream(NL22)))
-    assert "7O1" in explain_bytes(odd, AT_9600_8N1).problem
+ODD_PARITY = "odd parity"
+EVERY_OTHER_HIGH_BIT = "every other high bit"
+
+
+@pytest.mark.parametrize("pattern", [ODD_PARITY, EVERY_OTHER_HIGH_BIT])
+@pytest.mark.parametrize("settings", [AT_9600_8N1, AT_115200])
+def test_high_bits_that_are_not_even_parity_only_get_dsmr_settings_suggested(pattern, settings):
+    text = stream(NL22)
+    if pattern == ODD_PARITY:
+        seen = bytes(b ^ 0x80 for b in seven_e1_read_as_8n1(text))
+    else:
+        seen = bytes(b | 0x80 if i % 2 else b for i, b in enumerate(text))
+    diagnosis = explain_bytes(seen, settings)
+    said = diagnosis.problem + " " + diagnosis.advice
+    assert "7O1" not in said and "odd" not in said
+    assert "looks like" not in diagnosis.problem  # not even parity: not called 7E1 data
+    suggested = set(re.findall(r"\b(\d+) (\d[NEO]\d)\b", diagnosis.advice))
+    assert suggested, diagnosis.advice
+    assert suggested <= {(baud, line) for baud in ("9600", "115200") for line in ("7E1", "8N1")}
 
 
 @pytest.mark.parametrize("name", [NL22, NL42])

@@ -12,11 +12,13 @@ from p1tui.dsmr import (
     Frame,
     Framer,
     ParseError,
+    Parser,
     Variant,
     crc16_arc,
     parse,
     parse_bytes,
 )
+from p1tui.dsmr.parser import SEEN_MAX
 
 
 def telegram(*lines: str, header: str = "/XXX5 test", blank: bool = True, eol: str = "\r\n"):
@@ -241,20 +243,29 @@ def test_parse_of_a_frame_that_does_not_start_with_slash() -> None:
 
 
 @pytest.mark.parametrize(
-    "line",
+    ("line", "unread"),
     [
-        "0-0:1.0.0(07E8011C050A2B2B007FFF00)",  # DLMS time whose deviation is not an offset
-        "1-0:1.8.1(9E999999*MWh)",  # an exponent that overflows when scaled
-        "1-0:1.8.2(9E999999)",  # ... or summed into a total
-        "1-0:1.7.0(NaN*kW)",
-        "0-1:24.2.1(632525252525S)(sNaN*m3)",
-        "0-0:98.1.0(1)(1-0:1.6.0)(1-0:1.6.0)(1)(2)",
-        "1-0:99.97.0(x)(y)(z)",
+        # a DLMS time whose deviation is not an offset
+        ("0-0:1.0.0(07E8011C050A2B2B007FFF00)", lambda t: t.timestamp),
+        # an exponent that overflows when scaled
+        ("1-0:1.8.1(9E999999*MWh)", lambda t: t.energy_import_kwh.tariff1),
+        # ... or summed into a total
+        ("1-0:1.8.2(9E999999)", lambda t: t.energy_import_kwh.tariff2),
+        ("1-0:1.7.0(NaN*kW)", lambda t: t.power_import_kw),
+        ("0-1:24.2.1(632525252525S)(sNaN*m3)", lambda t: t.mbus[0].reading),
+        ("0-1:24.2.1(632525252525S)(sNaN*m3)", lambda t: t.mbus[0].timestamp),
+        # a history announcing a row it does not carry: no row, no invented one
+        ("0-0:98.1.0(1)(1-0:1.6.0)(1-0:1.6.0)(1)(2)", lambda t: t.peak_demand.history or None),
+        ("1-0:99.97.0(x)(y)(z)", lambda t: t.power_failure_log or None),
     ],
 )
-def test_crc_valid_nonsense_values_never_raise_anything_but_dsmr_errors(line: str) -> None:
-    t = parse_bytes(telegram("1-0:1.8.1(9E999999)", line))
+def test_crc_valid_nonsense_values_are_none(line: str, unread) -> None:
+    t = parse_bytes(telegram("1-0:1.8.1(9E999999)", "1-0:2.7.0(00.123*kW)", line))
     assert t.crc_ok is True
+    assert unread(t) is None
+    assert t.energy_import_kwh.tariff1 is None  # 9E999999 is not a meter reading
+    assert t.energy_import_kwh.total is None  # nor is a sum with it
+    assert t.power_export_kw == Decimal("0.123")  # the sensible line beside them is read
 
 
 # --- the remembered-lines fast path ----------------------------------------------------
@@ -264,23 +275,29 @@ def test_remembered_lines_give_the_same_telegram_as_the_general_splitter() -> No
     from p1tui.dsmr.parser import interpret, split_lines
 
     data = telegram("1-3:0.2.8(50)", "0-0:1.0.0(231124215658W)", "1-0:1.8.1(000341.156*kWh)")
-    first = parse_bytes(data)  # learns the lines
-    again = parse_bytes(data)  # reads them from memory
     (frame,) = Framer().feed(data)
+    parser = Parser()
+    first = parser.parse(frame)  # learns the lines
+    assert parser.remembered == 3
+    again = parser.parse(frame)  # reads them from memory
     header, lines = split_lines(frame.raw)
     general = interpret(header, lines, frame.crc_status, frame.crc_received, frame.crc_computed)
     assert first == again == general
     assert first.objects == general.objects
+    assert first.timestamp is not None
+    assert first.timestamp.isoformat() == "2023-11-24T21:56:58+01:00"
 
 
 def test_remembered_lines_stay_bounded() -> None:
-    from p1tui.dsmr import parser
-
-    for n in range(parser._SEEN_MAX + 500):
-        parse_bytes(telegram(f"1-0:1.8.1({n:06d}.000*kWh)", f"1-0:1.7.0({n % 100:02d}.000*kW)"))
-        assert len(parser._SEEN) <= parser._SEEN_MAX
-    t = parse_bytes(telegram("1-0:1.8.1(000007.000*kWh)"))
-    assert t.energy_import_kwh.tariff1 == Decimal("7.000")
+    parser = Parser()
+    for n in range(SEEN_MAX + 500):
+        data = telegram(f"1-0:1.8.1({n:06d}.000*kWh)", f"1-0:1.7.0({n % 100:02d}.000*kW)")
+        (frame,) = Framer().feed(data)
+        assert parser.parse(frame).energy_import_kwh.tariff1 == Decimal(n)
+        assert parser.remembered <= SEEN_MAX
+    assert parser.remembered < SEEN_MAX  # it was cleared once full, then went on learning
+    (frame,) = Framer().feed(telegram("1-0:1.8.1(000007.000*kWh)"))
+    assert parser.parse(frame).energy_import_kwh.tariff1 == Decimal("7.000")
 
 
 def test_esr5_meter_with_empty_channels_and_a_dlms_time() -> None:
@@ -323,14 +340,16 @@ def test_iskra_ie_style_telegram_without_crc_but_with_a_time_stamp() -> None:
 
 
 def test_unchanged_sections_are_shared_but_equal_values_with_other_digits_are_not() -> None:
+    parser = Parser()
+
     def gas_and_register(reading: str, register: str):
-        return parse_bytes(
-            telegram(
-                f"1-0:1.8.1({register}*kWh)",
-                "0-1:24.1.0(003)",
-                f"0-1:24.2.1(231102121002W)({reading}*m3)",
-            )
+        data = telegram(
+            f"1-0:1.8.1({register}*kWh)",
+            "0-1:24.1.0(003)",
+            f"0-1:24.2.1(231102121002W)({reading}*m3)",
         )
+        (frame,) = Framer().feed(data)
+        return parser.parse(frame)
 
     a = gas_and_register("00012.500", "000001.000")
     b = gas_and_register("00012.500", "000001.000")

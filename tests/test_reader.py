@@ -376,15 +376,6 @@ def test_stop_before_start_and_twice_is_harmless():
     assert states(log).count(LinkState.STOPPED) == 1
 
 
-def test_simulator_settings_use_the_built_in_meter():
-    pytest.importorskip("p1tui.sim.source")
-    from p1tui.link.factory import make_source
-    from p1tui.link.settings import SimulatorSettings
-
-    source = make_source(SimulatorSettings(speed=0))
-    assert type(source).__name__ == "SimulatorSource"
-
-
 class BrokenOnceSource:
     """A source whose first connection fails with an error no source should raise."""
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import datetime, timedelta, timezone
 from itertools import pairwise
 
 import pytest
 
 from p1tui.dsmr import parse_bytes
-from p1tui.link.factory import make_source
+from p1tui.link.events import LinkState, StateChanged, TelegramReceived
+from p1tui.link.reader import Reader
 from p1tui.link.settings import SimulatorSettings
 from p1tui.link.source import LinkError
 from p1tui.sim.source import SimulatorSource
+from p1tui.sources import make_any_source
 
 START = "2026-06-22T12:00:00+02:00"
 END = re.compile(rb"\r\n![0-9A-F]{4}\r\n\Z")
@@ -39,8 +42,8 @@ def stamp(raw: bytes):
     return parse_bytes(raw).timestamp
 
 
-def test_make_source_gives_the_demo_meter():
-    source = make_source(SimulatorSettings(variant="be"))
+def test_make_any_source_gives_the_demo_meter():
+    source = make_any_source(SimulatorSettings(variant="be"))
     assert isinstance(source, SimulatorSource)
     assert source.describe() == "demo meter (be)"
 
@@ -140,3 +143,21 @@ def test_without_a_start_the_meter_runs_on_the_host_clock():
     source.open()
     meter_time = stamp(source.read())
     assert abs(meter_time - datetime.now(timezone.utc)) < timedelta(minutes=1)
+
+
+def test_the_reader_runs_the_demo_meter_through_the_full_factory():
+    events: list = []
+    done = threading.Event()
+
+    def on_event(event) -> None:
+        events.append(event)
+        if sum(isinstance(e, TelegramReceived) and e.frame.valid for e in events) >= 3:
+            done.set()
+
+    reader = Reader(SimulatorSettings(speed=0), on_event, source_factory=make_any_source)
+    reader.start()
+    try:
+        assert done.wait(10)
+    finally:
+        reader.stop()
+    assert any(isinstance(e, StateChanged) and e.state is LinkState.RECEIVING for e in events)

@@ -8,8 +8,8 @@
 
 The reader only appends events to each consumer's bounded queue, so a slow disk or fifty
 TCP clients never hold up the meter's port. Each consumer drains its own queue in its
-own thread; :meth:`Collector.stop` stops the reader first, lets every consumer finish
-what is queued, then closes the clients.
+own thread; :meth:`Collector.stop` stops the reader first, ends the fan-out so every
+consumer finishes what is queued, then closes the clients.
 """
 
 from __future__ import annotations
@@ -35,14 +35,17 @@ STOP_TIMEOUT = 3.0
 
 
 class EventConsumer:
-    """Drains one subscription in its own thread, handing each batch to ``handle``."""
+    """Drains one subscription in its own thread, handing each batch to ``handle``.
+
+    It runs until the fan-out ends (:meth:`FanOut.end`), having handled everything that
+    was queued by then, or until its subscription is closed.
+    """
 
     def __init__(
         self, subscription: Subscription, handle: Callable[[list[LinkEvent]], None]
     ) -> None:
         self.subscription = subscription
         self._handle = handle
-        self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._main, name=f"p1tui-{subscription.name}", daemon=True
         )
@@ -50,12 +53,8 @@ class EventConsumer:
     def start(self) -> None:
         self._thread.start()
 
-    def request_stop(self) -> None:
-        """Ask the thread to end once the queue is empty (see :meth:`join`)."""
-        self._stop.set()
-
     def join(self, timeout: float = STOP_TIMEOUT) -> None:
-        """Wait for the thread to handle what was queued and end; then unsubscribe."""
+        """Wait for the thread to end (after :meth:`FanOut.end`); then unsubscribe."""
         self._thread.join(timeout)
         self.subscription.close()
 
@@ -65,7 +64,7 @@ class EventConsumer:
             batch = subscription.get_batch(BATCH, POLL)
             if batch:
                 self._handle(batch)
-            elif self._stop.is_set() or subscription.closed:
+            elif subscription.ended or subscription.closed:
                 return
 
 
@@ -209,8 +208,7 @@ class Collector:
     def stop(self) -> None:
         """Stop reading, let the consumers finish their queues, close the clients."""
         self.reader.stop(timeout=STOP_TIMEOUT)
-        for consumer in self.consumers:
-            consumer.request_stop()
+        self.fanout.end()  # the consumers take what is queued, then end
         for consumer in self.consumers:
             consumer.join()
         summary = self.summary()

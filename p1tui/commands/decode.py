@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import BinaryIO, TextIO
 
-from ..dsmr import DSMRError, Frame, Framer, FramerStats, parse
-from ..dsmr.export import to_json
+from ..dsmr import Decoded, Decoder, FramerStats
+from ..dsmr.export import JsonWriter
 
 CHUNK = 1 << 16
 
@@ -48,24 +48,23 @@ def _chunks(stream: BinaryIO) -> Iterator[bytes]:
 
 
 def decode_stream(
-    stream: BinaryIO, out: TextIO, framer: Framer, *, include_invalid: bool = False
+    stream: BinaryIO, out: TextIO, decoder: Decoder, *, include_invalid: bool = False
 ) -> None:
-    """Frame, parse and write every telegram in ``stream``; counts go to ``framer.stats``."""
+    """Decode and write every telegram in ``stream``; counts go to ``decoder.stats``."""
+    writer = JsonWriter()
     for chunk in _chunks(stream):
-        _write_frames(framer.feed(chunk), out, include_invalid)
-    _write_frames(framer.close(), out, include_invalid)
+        _write_frames(decoder.feed(chunk), out, writer, include_invalid)
+    _write_frames(decoder.close(), out, writer, include_invalid)
 
 
-def _write_frames(frames: list[Frame], out: TextIO, include_invalid: bool) -> None:
+def _write_frames(
+    frames: list[Decoded], out: TextIO, writer: JsonWriter, include_invalid: bool
+) -> None:
     lines = []
-    for frame in frames:
-        if not frame.valid and not include_invalid:
-            continue
-        try:
-            telegram = parse(frame)
-        except DSMRError:
-            continue  # only a failed frame can be this broken; it is counted already
-        lines.append(to_json(telegram, frame))
+    for frame, telegram in frames:
+        # telegram None: only a failed frame can be this broken; it is counted already
+        if telegram is not None and (include_invalid or frame.valid):
+            lines.append(writer.write(telegram, frame))
     if lines:
         lines.append("")  # the last line's newline, without copying the joined text again
         with _writing():
@@ -98,12 +97,12 @@ def _summary(stats: list[FramerStats]) -> str:
     )
 
 
-def _decode_one(name: str, framer: Framer, include_invalid: bool) -> None:
+def _decode_one(name: str, decoder: Decoder, include_invalid: bool) -> None:
     if name == "-":
-        decode_stream(sys.stdin.buffer, sys.stdout, framer, include_invalid=include_invalid)
+        decode_stream(sys.stdin.buffer, sys.stdout, decoder, include_invalid=include_invalid)
         return
     with open(name, "rb") as stream:
-        decode_stream(stream, sys.stdout, framer, include_invalid=include_invalid)
+        decode_stream(stream, sys.stdout, decoder, include_invalid=include_invalid)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -134,10 +133,10 @@ def _decode_all(args: argparse.Namespace) -> int:
     stats: list[FramerStats] = []
     try:
         for name in args.files or ["-"]:
-            framer = Framer()  # one per input: each is its own stream
-            stats.append(framer.stats)
+            decoder = Decoder()  # one per input: each is its own stream
+            stats.append(decoder.stats.framer)
             try:
-                _decode_one(name, framer, args.include_invalid)
+                _decode_one(name, decoder, args.include_invalid)
             except OSError as error:
                 if isinstance(error, BrokenPipeError):
                     raise

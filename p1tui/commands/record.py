@@ -11,6 +11,7 @@ from ..cli_options import baudrate
 from ..config import BYTESIZES, PARITIES, STOPBITS
 from ..link.events import Diagnosis, LinkEvent, LinkState, StateChanged, TelegramReceived
 from ..link.factory import make_source
+from ..link.fanout import FanOut
 from ..link.masking import IdMasker
 from ..link.reader import Reader
 from ..link.recording import Recording, RecordingSource
@@ -52,7 +53,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 class Progress:
-    """Turns the reader's events into lines on stderr and counts telegrams."""
+    """Turns the reader's events into lines on stderr and counts telegrams (on the main
+    thread, from its subscription)."""
 
     def __init__(self, recording: Recording) -> None:
         self.recording = recording
@@ -72,7 +74,7 @@ class Progress:
                 self.crc_failures += 1
         elif isinstance(event, StateChanged):
             if not self.recording.opened:
-                if event.state is LinkState.DISCONNECTED:
+                if event.state in (LinkState.DISCONNECTED, LinkState.STOPPED):
                     self.failure = event  # never opened: give up at once
                     self.done.set()
                 return
@@ -106,16 +108,24 @@ def run(args: argparse.Namespace) -> int:
     def recording_source(source_settings: SourceSettings) -> Source:
         return RecordingSource(make_source(source_settings), recording)
 
-    reader = Reader(settings, progress, source_factory=recording_source)
+    fanout = FanOut()
+    events = fanout.subscribe("record progress")
+    reader = Reader(settings, fanout.publish, source_factory=recording_source)
     reader.start()
     try:
         with sigterm_as_ctrl_c():
-            while not progress.done.wait(0.5):
-                pass
+            # Progress lines are written from here, not the reader's thread: a stderr
+            # that blocks (a full pipe) never holds up the port.
+            while not progress.done.is_set():
+                for event in events.get_batch(100, timeout=0.5):
+                    progress(event)
     except KeyboardInterrupt:
         pass
     finally:
         reader.stop()
+        for event in events.get_batch(events.maxsize, timeout=0):  # up to its last word
+            progress(event)
+        events.close()
         recording.close()
     if progress.failure is not None:
         args.out.unlink(missing_ok=True)

@@ -6,8 +6,9 @@ did not send is null; a line sent with no entries gives ``[]`` or ``{}``.
 
 The writer is hand-made rather than ``json.dumps`` of a dict: the standard encoder cannot
 write a Decimal as a number, and at one telegram a second on a Pi (or 100,000 in a
-capture) the cost matters. Each data line's entry in ``objects`` is cached, since from
-one telegram to the next most lines are sent unchanged.
+capture) the cost matters. A :class:`JsonWriter` remembers each data line's entry in
+``objects``, since from one telegram to the next most lines are sent unchanged; one
+writer serves one stream, and :func:`to_json` uses a fresh one.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
+from itertools import filterfalse
+from operator import itemgetter
 from typing import TypeVar
 
 from .framer import Frame
@@ -53,23 +56,6 @@ def _crc(value: int | None) -> str:
 
 def _array(items: Iterable[str]) -> str:
     return f"[{','.join(items)}]"
-
-
-_WRITTEN: dict[int, tuple[object, str]] = {}
-"""JSON of recent immutable sections by identity: the parser hands out the very same
-Registers or MBusDevice object while its lines do not change."""
-
-
-def _once(obj: T, write: Callable[[T], str]) -> str:
-    """``write(obj)``, remembered for as long as the parser keeps handing out ``obj``."""
-    known = _WRITTEN.get(id(obj))
-    if known is not None and known[0] is obj:
-        return known[1]
-    if len(_WRITTEN) > 64:
-        _WRITTEN.clear()
-    text = write(obj)
-    _WRITTEN[id(obj)] = (obj, text)  # holding obj keeps its id from being reused
-    return text
 
 
 def _registers(r: Registers) -> str:
@@ -130,52 +116,89 @@ def _mbus(m: MBusDevice) -> str:
     )
 
 
-_OBJECTS: dict[tuple[str, str], str] = {}
-"""JSON of recent data lines; a plain dict, as this lookup runs for every line."""
-
-
-def _objects(lines: tuple[tuple[str, str], ...]) -> str:
-    known = _OBJECTS.get
-    return _array([known(line) or _object(line) for line in lines])
-
-
-def _object(line: tuple[str, str]) -> str:
-    obis, body = line
-    values = ",".join(map(_str, body.split(")(")))
-    text = f'{{"obis":{_str(obis)},"values":[{values}]}}'
-    if len(_OBJECTS) >= 4096:
-        _OBJECTS.clear()
-    _OBJECTS[line] = text
-    return text
+_obis_of = itemgetter(0)
+_is_known = KNOWN.__contains__
 
 
 def _unknown(lines: tuple[tuple[str, str], ...]) -> str:
     """The OBIS codes the catalogue does not know, in order, each once."""
-    codes = [obis for obis, _ in lines if obis not in KNOWN]
-    return _array(map(_str, dict.fromkeys(codes))) if codes else "[]"
+    codes = dict.fromkeys(filterfalse(_is_known, map(_obis_of, lines)))  # all in C
+    return _array(map(_str, codes)) if codes else "[]"
+
+
+class _LineJson(dict[tuple[str, str], str]):
+    """Data line -> its entry in ``objects``, written on first lookup (bounded).
+
+    A telegram's entries are then one ``map`` in C: from one telegram to the next most
+    lines are sent unchanged.
+    """
+
+    def __missing__(self, line: tuple[str, str]) -> str:
+        obis, body = line
+        values = ",".join(map(_str, body.split(")(")))
+        text = f'{{"obis":{_str(obis)},"values":[{values}]}}'
+        if len(self) >= 4096:
+            self.clear()
+        self[line] = text
+        return text
 
 
 def to_json(telegram: Telegram, frame: Frame | None = None) -> str:
     """One line of JSON (no line ending) for the telegram; ``frame`` adds its problem."""
-    t = telegram
-    log = t.power_failure_log
-    problem = None if frame is None else frame.problem
-    return (
-        f'{{"header":{_str(t.header)},"variant":"{t.variant.value}",'
-        f'"dsmr_version":{_text(t.dsmr_version)},"crc_ok":{_bool(t.crc_ok)},'
-        f'"crc_received":{_crc(t.crc_received)},"crc_computed":{_crc(t.crc_computed)},'
-        f'"problem":{_text(problem)},"timestamp":{_time(t.timestamp)},'
-        f'"equipment_id":{_text(t.equipment_id)},"tariff":{_num(t.tariff)},'
-        f'"power_import_kw":{_num(t.power_import_kw)},'
-        f'"power_export_kw":{_num(t.power_export_kw)},'
-        f'"energy_import_kwh":{_once(t.energy_import_kwh, _registers)},'
-        f'"energy_export_kwh":{_once(t.energy_export_kwh, _registers)},'
-        f'"phases":{_phases(t.phases)},'
-        f'"power_failures":{_num(t.power_failures)},'
-        f'"long_power_failures":{_num(t.long_power_failures)},'
-        f'"power_failure_log":{"null" if log is None else _once(log, _failure_log)},'
-        f'"voltage_sags":{_counts(t.voltage_sags)},"voltage_swells":{_counts(t.voltage_swells)},'
-        f'"text_message":{_text(t.text_message)},"peak_demand":{_peak(t.peak_demand)},'
-        f'"mbus":{_array([_once(device, _mbus) for device in t.mbus])},'
-        f'"unknown_obis":{_unknown(t.lines)},"objects":{_objects(t.lines)}}}'
-    )
+    return JsonWriter().write(telegram, frame)
+
+
+class JsonWriter:
+    """Writes the telegrams of one stream, remembering what repeats between them.
+
+    Not thread-safe: one writer per stream (``p1tui decode`` makes one per input).
+    """
+
+    __slots__ = ("_objects", "_written")
+
+    def __init__(self) -> None:
+        self._written: dict[int, tuple[object, str]] = {}
+        """JSON of recent immutable sections by identity: a :class:`~p1tui.dsmr.Parser`
+        hands out the very same Registers or MBusDevice object while its lines do not
+        change."""
+        self._objects = _LineJson()
+
+    def _once(self, obj: T, write: Callable[[T], str]) -> str:
+        """``write(obj)``, remembered for as long as the parser keeps handing out ``obj``."""
+        written = self._written
+        known = written.get(id(obj))
+        if known is not None and known[0] is obj:
+            return known[1]
+        if len(written) > 64:
+            written.clear()
+        text = write(obj)
+        written[id(obj)] = (obj, text)  # holding obj keeps its id from being reused
+        return text
+
+    def write(self, telegram: Telegram, frame: Frame | None = None) -> str:
+        """One line of JSON (no line ending) for the telegram; ``frame`` adds its problem."""
+        t = telegram
+        once = self._once
+        log = t.power_failure_log
+        problem = None if frame is None else frame.problem
+        objects = ",".join(map(self._objects.__getitem__, t.lines))
+        return (
+            f'{{"header":{_str(t.header)},"variant":"{t.variant.value}",'
+            f'"dsmr_version":{_text(t.dsmr_version)},"crc_ok":{_bool(t.crc_ok)},'
+            f'"crc_received":{_crc(t.crc_received)},"crc_computed":{_crc(t.crc_computed)},'
+            f'"problem":{_text(problem)},"timestamp":{_time(t.timestamp)},'
+            f'"equipment_id":{_text(t.equipment_id)},"tariff":{_num(t.tariff)},'
+            f'"power_import_kw":{_num(t.power_import_kw)},'
+            f'"power_export_kw":{_num(t.power_export_kw)},'
+            f'"energy_import_kwh":{once(t.energy_import_kwh, _registers)},'
+            f'"energy_export_kwh":{once(t.energy_export_kwh, _registers)},'
+            f'"phases":{_phases(t.phases)},'
+            f'"power_failures":{_num(t.power_failures)},'
+            f'"long_power_failures":{_num(t.long_power_failures)},'
+            f'"power_failure_log":{"null" if log is None else once(log, _failure_log)},'
+            f'"voltage_sags":{_counts(t.voltage_sags)},'
+            f'"voltage_swells":{_counts(t.voltage_swells)},'
+            f'"text_message":{_text(t.text_message)},"peak_demand":{_peak(t.peak_demand)},'
+            f'"mbus":{_array([once(device, _mbus) for device in t.mbus])},'
+            f'"unknown_obis":{_unknown(t.lines)},"objects":[{objects}]}}'
+        )

@@ -32,13 +32,12 @@ from .obis import MBUS_CHANNELS, MEDIA, MEDIUM_UNITS
 
 
 def parse(frame: Frame) -> Telegram:
-    """Parse a frame from the :class:`~p1tui.dsmr.framer.Framer` (valid or not)."""
-    crc = (frame.crc_status, frame.crc_received, frame.crc_computed)
-    known = _read_known_lines(frame.raw.decode("latin-1"))
-    if known is None:  # continuation lines, double brackets...: the general path
-        return interpret(*split_lines(frame.raw), *crc)
-    header, lines, found = known
-    return _build(header, lines, found, crc)
+    """Parse a frame from the :class:`~p1tui.dsmr.framer.Framer` (valid or not).
+
+    Stateless: each call starts with empty caches. A link that parses telegram after
+    telegram uses a :class:`Parser` (a :class:`~p1tui.dsmr.decoder.Decoder` owns one).
+    """
+    return Parser().parse(frame)
 
 
 def parse_bytes(data: bytes, *, allow_invalid: bool = False) -> Telegram:
@@ -83,7 +82,7 @@ def split_lines(raw: bytes) -> tuple[str, tuple[Line, ...]]:
         len(simple) == text.count("\n") - 2
         and text.startswith(("\n", "\r\n"), end + 1)
         and "((" not in text
-        and ") (" not in text
+        and ") " not in text
     ):
         return text[:end].rstrip("\r"), tuple(simple)
     return _split_general(text)
@@ -153,6 +152,9 @@ def _groups(body: str) -> tuple[str, ...]:
 
 Key = Hashable
 Converter = Callable[[str], Any]
+_Built = dict[Hashable, tuple[tuple[Any, ...], Any]]
+"""Per section (a register set, an M-Bus channel): its inputs and what was built from
+them last time (see ``_reuse``)."""
 
 
 def _version(body: str) -> str | None:
@@ -271,8 +273,9 @@ def interpret(
     crc_received: int | None = None,
     crc_computed: int | None = None,
 ) -> Telegram:
-    """Read the catalogue's lines into the typed fields of a telegram."""
-    return _build(header, lines, _meanings(lines), (crc_status, crc_received, crc_computed))
+    """Read the catalogue's lines into the typed fields of a telegram (no caches)."""
+    crc = (crc_status, crc_received, crc_computed)
+    return _build(header, lines, _meanings(lines), crc, {})
 
 
 def _meanings(lines: tuple[Line, ...]) -> dict[Key, Any]:
@@ -287,53 +290,95 @@ def _meanings(lines: tuple[Line, ...]) -> dict[Key, Any]:
 
 
 # Consecutive telegrams of one meter repeat most of their lines exactly (IDs, counters,
-# registers between increments, the failure log), so each whole line is remembered with
-# its meaning: reading a telegram is then mostly one dict lookup per line. Values are
-# immutable, so sharing them between telegrams is safe. Bounded by clearing when full.
-_SEEN: dict[str, tuple[Line, tuple[Key, Any] | None]] = {}
-_SEEN_MAX = 4096
+# registers between increments, the failure log), so a Parser remembers each whole line
+# with its meaning: reading a telegram is then mostly one dict lookup per line. Values are
+# immutable, so sharing them between telegrams is safe.
+SEEN_MAX = 4096
+"""Lines a Parser remembers; it forgets them all when full (bounded memory)."""
 _ONE_SIMPLE_LINE = re.compile(r"([0-9]+-[0-9]+:[0-9]+\.[0-9]+\.[0-9]+)(?:[.*]255)?\((.*)\)\r?")
 
+_Known = tuple[Line, tuple[Key, Any]]
+"""A remembered line: ``(obis, body)`` and its ``(key, value)``; ``_UNKNOWN`` when the
+table does not know it."""
+_NO_MEANING = object()
+_UNKNOWN = (_NO_MEANING, None)
 
-def _read_known_lines(
-    text: str,
-) -> tuple[str, tuple[Line, ...], dict[Key, Any]] | None:
-    """Header, lines and meanings of a telegram whose lines are all simple; else None.
 
-    Simple: the blank line after the header, then one ``OBIS(groups)`` per line up to the
-    ``!`` line. Anything else (continuations, spaces, double brackets) is for the general
-    splitter.
+class _NotSimple(Exception):
+    """A line the fast path does not read: the telegram goes to the general splitter."""
+
+
+class _LineMemory(dict[str, _Known]):
+    """Lines as received -> what they mean; a line not seen before is learned on lookup.
+
+    Looking a whole telegram's lines up is then one ``map`` in C: Python code runs only
+    for the few lines that changed since the last telegram.
     """
-    parts = text.split("\n")
-    if len(parts) < 3 or parts[1] not in ("", "\r") or parts[-1][:1] != "!":
-        return None
-    seen = _SEEN
-    lines: list[Line] = []
-    found: dict[Key, Any] = {}
-    for part in parts[2:-1]:
-        known = seen.get(part)
-        if known is None:
-            known = _learn(part)
-            if known is None:
-                return None
-        line, meaning = known
-        lines.append(line)
-        if meaning is not None:
-            found[meaning[0]] = meaning[1]
-    return parts[0].rstrip("\r"), tuple(lines), found
+
+    def __missing__(self, part: str) -> _Known:
+        match = _ONE_SIMPLE_LINE.fullmatch(part)
+        if match is None or "((" in part or ") " in part:
+            raise _NotSimple
+        line = (match[1], match[2])
+        entry = _TABLE.get(line[0])
+        known = (line, _UNKNOWN if entry is None else (entry[0], entry[1](line[1])))
+        if len(self) >= SEEN_MAX:
+            self.clear()
+        self[part] = known
+        return known
 
 
-def _learn(part: str) -> tuple[Line, tuple[Key, Any] | None] | None:
-    match = _ONE_SIMPLE_LINE.fullmatch(part)
-    if match is None or "((" in part or ") (" in part:
-        return None
-    line = (match[1], match[2])
-    entry = _TABLE.get(line[0])
-    known = (line, None if entry is None else (entry[0], entry[1](line[1])))
-    if len(_SEEN) >= _SEEN_MAX:
-        _SEEN.clear()
-    _SEEN[part] = known
-    return known
+class Parser:
+    """Frames to telegrams for one stream, remembering what repeats from one to the next.
+
+    Its caches belong to one link: two meters read in one process (or in two threads)
+    each have their own Parser, so neither evicts the other's lines. Not thread-safe:
+    one thread feeds it.
+    """
+
+    __slots__ = ("_built", "_seen")
+
+    def __init__(self) -> None:
+        self._seen = _LineMemory()
+        self._built: _Built = {}
+
+    @property
+    def remembered(self) -> int:
+        """Lines remembered now (at most :data:`SEEN_MAX`)."""
+        return len(self._seen)
+
+    def parse(self, frame: Frame) -> Telegram:
+        """Parse a frame (valid or not) into a telegram."""
+        crc = (frame.crc_status, frame.crc_received, frame.crc_computed)
+        known = self._read_known_lines(frame.raw.decode("latin-1"))
+        if known is None:  # double brackets, wrapped values...: the general path
+            header, lines = split_lines(frame.raw)
+            return _build(header, lines, _meanings(lines), crc, self._built)
+        header, lines, found = known
+        return _build(header, lines, found, crc, self._built)
+
+    def _read_known_lines(self, text: str) -> tuple[str, tuple[Line, ...], dict[Key, Any]] | None:
+        """Header, lines and meanings of a telegram whose lines are all simple; else None.
+
+        Simple: the blank line after the header, then one ``OBIS(groups)`` per line up to
+        the ``!`` line, a DSMR 2.2/3.0 reading on its own line joined to its object.
+        Anything else (spaces, double brackets, wrapped values) is for the general splitter.
+        """
+        if "\n(" in text:  # a continuation line: its groups belong to the line before
+            text = text.replace("\r\n(", "(").replace("\n(", "(")
+        parts = text.split("\n")
+        if len(parts) < 3 or parts[1] not in ("", "\r") or parts[-1][:1] != "!":
+            return None
+        try:
+            known = list(map(self._seen.__getitem__, parts[2:-1]))
+        except _NotSimple:
+            return None
+        if not known:
+            return parts[0].rstrip("\r"), (), {}
+        lines, meanings = zip(*known, strict=True)
+        found = dict(meanings)
+        found.pop(_NO_MEANING, None)
+        return parts[0].rstrip("\r"), lines, found
 
 
 def _build(
@@ -341,6 +386,7 @@ def _build(
     lines: tuple[Line, ...],
     found: dict[Key, Any],
     crc: tuple[CrcStatus, int | None, int | None],
+    built: _Built,
 ) -> Telegram:
     crc_status, crc_received, crc_computed = crc
     version = found.get("version_be") or found.get("version_nl")
@@ -357,8 +403,8 @@ def _build(
         tariff=found.get("tariff"),
         power_import_kw=found.get("power_import_kw"),
         power_export_kw=found.get("power_export_kw"),
-        energy_import_kwh=_registers(found, 1),
-        energy_export_kwh=_registers(found, 2),
+        energy_import_kwh=_registers(found, 1, built),
+        energy_export_kwh=_registers(found, 2, built),
         phases=_phases(found),
         power_failures=found.get("power_failures"),
         long_power_failures=found.get("long_power_failures"),
@@ -367,7 +413,7 @@ def _build(
         voltage_swells=_per_phase(found, "swells"),
         text_message=found.get("text_message"),
         peak_demand=_peak_demand(found),
-        mbus=_mbus(found),
+        mbus=_mbus(found, built),
     )
 
 
@@ -385,35 +431,31 @@ _MBUS_KEYS = tuple(
 
 # The builders below run for every telegram: plain local lookups, no generators.
 
-_BUILT: dict[Hashable, tuple[tuple[Any, ...], Any]] = {}
-"""Per section (a register set, an M-Bus channel): its inputs and what was built from
-them last time."""
-
 T = TypeVar("T")
 
 
-def _reuse(section: Hashable, build: Callable[..., T], inputs: tuple[Any, ...]) -> T:
+def _reuse(built: _Built, section: Hashable, build: Callable[..., T], inputs: tuple[Any, ...]) -> T:
     """``build(*inputs)``, or the object built last time from the very same input objects.
 
-    Repeated lines give the very same value objects (see ``_SEEN``), so a section that did
+    Repeated lines give the very same value objects (see :class:`Parser`), so a section that did
     not change (an M-Bus reading between its 5-minute updates, registers between
     increments) is found by identity, and its immutable object is shared.
     """
-    last = _BUILT.get(section)
+    last = built.get(section)
     if last is not None:
         for new, old in zip(inputs, last[0]):  # noqa: B905 - same section, same length
             if new is not old:
                 break
         else:
             return last[1]
-    built = build(*inputs)
-    _BUILT[section] = (inputs, built)
-    return built
+    made = build(*inputs)
+    built[section] = (inputs, made)
+    return made
 
 
-def _registers(found: dict[Key, Any], direction: int) -> Registers:
+def _registers(found: dict[Key, Any], direction: int, built: _Built) -> Registers:
     inputs = tuple(map(found.get, _REGISTER_KEYS[direction]))
-    return _reuse(("registers", direction), _register_set, inputs)
+    return _reuse(built, ("registers", direction), _register_set, inputs)
 
 
 def _register_set(total: Decimal | None, *tariffs: Decimal | None) -> Registers:
@@ -448,14 +490,14 @@ def _peak_demand(found: dict[Key, Any]) -> PeakDemand | None:
     return PeakDemand(found.get("current_average_kw"), month_max, at, history)
 
 
-def _mbus(found: dict[Key, Any]) -> tuple[MBusDevice, ...]:
+def _mbus(found: dict[Key, Any], built: _Built) -> tuple[MBusDevice, ...]:
     """One device per announced channel: any of its lines sent, even empty ones."""
     devices = []
     for channel, (k_type, k_id, k_reading, k_valve) in _MBUS_KEYS:
         if k_type in found or k_id in found or k_reading in found or k_valve in found:
             get = found.get
             inputs = (channel, get(k_type), get(k_id), get(k_reading), get(k_valve))
-            devices.append(_reuse(("mbus", channel), _mbus_device, inputs))
+            devices.append(_reuse(built, ("mbus", channel), _mbus_device, inputs))
     return tuple(devices)
 
 

@@ -3,7 +3,8 @@
 Wrong serial settings leave fingerprints in the bytes that do arrive:
 
 * 7E1 data read as 8N1 (same speed): the parity bit lands in bit 7, so about half the
-  bytes have it set, and the low seven bits are the telegram's text.
+  bytes have it set, the low seven bits are the telegram's text, and bit 7 is always
+  their even parity bit. Only DSMR settings (7E1 or 8N1, 9600 or 115200) are suggested.
 * Data at a lower speed read at a higher one (9600 read at 115200): every slow bit spans
   many fast ones, so the receiver sees a zero start bit followed by runs of equal bits:
   bytes of the form ``0xFF << k`` (0x00, 0x80, 0xC0 ... 0xFE, 0xFF).
@@ -29,6 +30,11 @@ JUNK_MIN_SECONDS = 2.0
 JUNK_MIN_BYTES = 64
 """Fewer bytes than this in a quiet spell are too few to judge."""
 SAMPLE_BYTES = 4096
+EVEN_PARITY_SHARE = 0.9
+"""Bit 7 must be the even parity bit of this share of the bytes to be called 7E1 data.
+
+Meters send 7E1 or 8N1 only: text with high bits set in another pattern (odd parity,
+every other byte) is not called a serial setting no meter uses."""
 CRC_WINDOW = 10
 CRC_FAILURES_TO_REPORT = 3
 
@@ -60,14 +66,16 @@ def explain_bytes(sample: bytes, settings: SerialSettings | None = None) -> Diag
     text = sum(b in _TEXT for b in sample) / n
     high = sum(b >= 0x80 for b in sample) / n
     low7 = sample.translate(_LOW7)
-    if 0.2 <= high <= 0.8 and sum(b in _TEXT for b in low7) / n > 0.95:
-        even = sum((b >> 7) == even_parity_bit(b) for b in sample) / n
-        parity, name = ("E", "even") if even >= 0.5 else ("O", "odd")
+    if (
+        0.2 <= high <= 0.8
+        and sum(b in _TEXT for b in low7) / n > 0.95
+        and sum((b >> 7) == even_parity_bit(b) for b in sample) / n >= EVEN_PARITY_SHARE
+    ):
         baud = settings.baudrate if settings else 9600
-        preset = " (the DSMR 2.2/3.0 preset)" if baud == 9600 and parity == "E" else ""
+        preset = " (the DSMR 2.2/3.0 preset)" if baud == 9600 else ""
         return Diagnosis(
-            f"bytes arrive but no telegram: this looks like {baud} 7{parity}1 data read at {here}.",
-            f"Set 7 data bits and {name} parity: {baud} 7{parity}1{preset}.",
+            f"bytes arrive but no telegram: this looks like {baud} 7E1 data read at {here}.",
+            f"Set 7 data bits and even parity: {baud} 7E1{preset}.",
         )
     if sample.count(0) / n > 0.9:
         return Diagnosis(
@@ -129,6 +137,8 @@ class LinkWatch:
         self.settings = settings
         self.network = network
         self.shown: Diagnosis | None = None
+        self.no_data = NO_DATA_NETWORK if network else NO_DATA
+        """What silence on an open link means; a link that worked says it stopped."""
         self._sample = bytearray()
         self._bytes_seen = False
         self._since = 0.0
@@ -176,7 +186,7 @@ class LinkWatch:
         quiet = now - self._since
         if not self._bytes_seen:
             if quiet >= NO_DATA_AFTER:
-                return self.show(NO_DATA_NETWORK if self.network else NO_DATA)
+                return self.show(self.no_data)
             return None
         size = len(self._sample)
         if (size >= JUNK_BEFORE_DIAGNOSIS and quiet >= JUNK_MIN_SECONDS) or (

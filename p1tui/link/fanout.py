@@ -39,6 +39,7 @@ class Subscription:
         self._ready = threading.Condition(threading.Lock())
         self._dropped = 0
         self._closed = False
+        self._ended = False
 
     def __repr__(self) -> str:
         return f"<Subscription {self.name!r} pending={self.pending} dropped={self.dropped}>"
@@ -57,10 +58,18 @@ class Subscription:
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def ended(self) -> bool:
+        """True once the link has published its last event (:meth:`FanOut.end`)."""
+        return self._ended
+
+    def _has_news(self) -> bool:
+        return bool(self._events) or self._closed or self._ended
+
     def put(self, event: LinkEvent) -> None:
         """Queue ``event``, dropping the oldest pending one when full. Never blocks for long."""
         with self._ready:
-            if self._closed:
+            if self._closed or self._ended:
                 return
             events = self._events
             if len(events) >= self.maxsize:
@@ -70,34 +79,41 @@ class Subscription:
             self._ready.notify()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Wait until an event is pending; False on timeout or when closed (and empty)."""
+        """Wait until an event is pending; False on timeout, or when closed or ended and empty."""
         with self._ready:
-            return self._ready.wait_for(lambda: self._events or self._closed, timeout) and bool(
-                self._events
-            )
+            return self._ready.wait_for(self._has_news, timeout) and bool(self._events)
 
     def get(self, timeout: float | None = None) -> LinkEvent | None:
         """The oldest pending event, waiting up to ``timeout`` s (None: until one comes).
 
-        None when the wait timed out or the subscription is closed.
+        None when the wait timed out, the subscription is closed, or the link ended and
+        everything it published has been taken.
         """
         with self._ready:
-            if not self._ready.wait_for(lambda: self._events or self._closed, timeout):
+            if not self._ready.wait_for(self._has_news, timeout):
                 return None
             return self._events.popleft() if self._events else None
 
     def get_batch(self, max_items: int, timeout: float | None = None) -> list[LinkEvent]:
         """Up to ``max_items`` pending events, oldest first, waiting as :meth:`get` does.
 
-        Empty on timeout or when closed. Consumers that write in transactions (the
-        history) take what is there in one go instead of waking once per event.
+        Empty on timeout, when closed, or once the link ended and all is taken: a consumer
+        loops ``while batch := sub.get_batch(n, None)`` and stops after the last event.
+        Consumers that write in transactions (the history) take what is there in one go
+        instead of waking once per event.
         """
         with self._ready:
-            if not self._ready.wait_for(lambda: self._events or self._closed, timeout):
+            if not self._ready.wait_for(self._has_news, timeout):
                 return []
             events = self._events
             count = min(max_items, len(events))
             return [events.popleft() for _ in range(count)]
+
+    def end(self) -> None:
+        """No more events will come: the consumer takes what is pending, then stops waiting."""
+        with self._ready:
+            self._ended = True
+            self._ready.notify_all()
 
     def close(self) -> None:
         """Stop receiving: pending events are discarded and waiting consumers wake up."""
@@ -147,3 +163,10 @@ class FanOut:
         """Queue ``event`` for every subscriber; runs no consumer code."""
         for subscription in self._subscriptions:
             subscription.put(event)
+
+    def end(self) -> None:
+        """The link is done (the reader stopped): every consumer drains what it has, then
+        its ``get``/``get_batch`` return at once instead of waiting. For a clean shutdown
+        that loses nothing: stop the reader, ``end()``, join the consumers."""
+        for subscription in self._subscriptions:
+            subscription.end()

@@ -1,16 +1,20 @@
-"""The reader thread: source -> framer -> parser -> events.
+"""The reader thread: source -> decoder -> events.
 
-One daemon thread owns the source and a :class:`~p1tui.dsmr.Framer`. It reports through
+One daemon thread owns the source and a :class:`~p1tui.dsmr.Decoder`. It reports through
 a single callback, called from that thread, with the events of
 :mod:`p1tui.link.events`: every telegram (valid or not), each state change with its
-reason, statistics about once a second, and diagnoses in plain words.
+reason, statistics about once a second, and diagnoses in plain words. The callback is
+normally :meth:`p1tui.link.fanout.FanOut.publish`, which only queues the event for each
+consumer. Every timing decision (period, staleness, retries, silence) is the
+:class:`~p1tui.link.status.LinkStatus`'s; the thread does the I/O and the waiting.
 
 The state machine::
 
     connecting --open ok--> connecting ("waiting for the first telegram")
         --telegram--> receiving <--telegram-- stale (no telegram for a few periods)
     any --link lost / cannot open--> disconnected (retry in 1, 2, 4 ... 30 s) --> connecting
-    any --stop() / end of a recording--> stopped
+    receiving/stale --silent for several periods after working--> disconnected (reopen)
+    any --stop() / end of a recording / a port that can never work (a directory)--> stopped
 
 Nothing here blocks for long: sources return from ``read`` within about 0.2 s and the
 retry wait wakes up at once for a stop or a settings change, so :meth:`Reader.stop`
@@ -19,44 +23,24 @@ returns within a second whatever the link is doing.
 
 from __future__ import annotations
 
-import statistics
+import dataclasses
 import threading
 import time
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from ..dsmr import DSMRError, Frame, Framer, parse
-from .diagnosis import LinkWatch
-from .events import (
-    Diagnosis,
-    LinkEvent,
-    LinkState,
-    LinkStats,
-    StateChanged,
-    StatsUpdated,
-    TelegramReceived,
-)
+from ..dsmr import Decoded, Decoder
+from .events import LinkEvent, LinkState, LinkStats, StateChanged, StatsUpdated, TelegramReceived
 from .factory import make_source
-from .serial_source import is_url
-from .settings import SerialSettings, SourceSettings
-from .source import EndOfStream, LinkError, LinkLost, Source
+from .settings import SourceSettings
+from .source import EndOfStream, LinkError, LinkLost, LinkUnusable, Source
+from .status import LinkStatus
 
-FIRST_RETRY = 1.0
-MAX_RETRY = 30.0
 STATS_EVERY = 1.0
 QUIET_FLUSH = 0.5
 """Seconds of silence after which a telegram whose last line has no line ending is framed.
 
 Longer than one empty read, so a network link that pauses inside a CRC is not cut."""
-STALE_PERIODS = 3
-"""No telegram for this many learned periods makes the link stale."""
-STALE_MIN = 3.0
-UNKNOWN_STALE = 12.0
-"""Before the period is learned: a 10 s meter sends within this."""
-INTERVAL_SAMPLES = 9
-MIN_GAP = 0.05
-"""Telegrams closer than this came in one burst (a backlog), not one period apart."""
 
 
 @dataclass
@@ -70,33 +54,18 @@ class _Run:
 
 
 class _Link:
-    """Counters and timing of the current settings (kept across reconnects)."""
+    """The byte path and counters of the current settings (kept across reconnects)."""
 
     def __init__(self, settings: SourceSettings) -> None:
         self.settings = settings
-        self.framer = Framer()
+        self.decoder = Decoder()
         self.bytes_received = 0
         self.last_telegram_at: float | None = None
-        self.last_valid: float | None = None
-        """Monotonic arrival of the last valid telegram on this connection."""
-        self.gaps: deque[float] = deque(maxlen=INTERVAL_SAMPLES)
-        self.retry = FIRST_RETRY
-        """Seconds before the next attempt after a failure; doubles up to MAX_RETRY."""
-        serial = settings if isinstance(settings, SerialSettings) else None
-        self.watch = LinkWatch(serial, network=serial is not None and is_url(serial.port))
-
-    @property
-    def learned_interval(self) -> float | None:
-        return statistics.median(self.gaps) if self.gaps else None
-
-    def stale_after(self) -> float:
-        interval = self.learned_interval
-        if interval is None:
-            return UNKNOWN_STALE
-        return max(STALE_PERIODS * interval, STALE_MIN)
+        self.status = LinkStatus(settings)
+        """Period, staleness, retries and diagnosis: every timing decision is made there."""
 
     def stats(self, bytes_per_second: float) -> LinkStats:
-        f = self.framer.stats
+        f = self.decoder.stats.framer
         return LinkStats(
             telegrams_ok=f.frames_ok,
             telegrams_unchecked=f.frames_unchecked,
@@ -105,17 +74,18 @@ class _Link:
             bytes_skipped=f.bytes_skipped,
             bytes_per_second=bytes_per_second,
             last_telegram_at=self.last_telegram_at,
-            learned_interval=self.learned_interval,
+            learned_interval=self.status.period,
         )
 
 
 class Reader:
     """Reads a P1 source in a thread and reports :data:`~p1tui.link.events.LinkEvent`s.
 
-    ``on_event`` is called from the reader thread and must be quick and thread-safe
-    (a Textual app passes ``post_message``). Events carry wall-clock times
+    ``on_event`` is called from the reader thread, under its lock, and must only hand the
+    event on: pass :meth:`p1tui.link.fanout.FanOut.publish`, so that every consumer
+    reads from its own queue on its own thread. Events carry wall-clock times
     (``time.time()``); ``clock`` (monotonic) drives the timing: retries, staleness,
-    rates.
+    silence, rates.
     """
 
     def __init__(
@@ -189,8 +159,15 @@ class Reader:
 
     def _emit(self, run: _Run, event: LinkEvent) -> None:
         with self._lock:
-            if self._run is run and not run.stopped_sent:
+            # After change_settings() nothing more of the old link is reported.
+            if self._run is run and not run.stopped_sent and run.new_settings is None:
                 self._on_event(event)
+
+    def _report(self, run: _Run, events: Iterable[LinkEvent]) -> None:
+        """Publish the link state's verdicts, state changes stamped with the wall clock."""
+        for event in events:
+            stamped = isinstance(event, StateChanged)
+            self._emit(run, dataclasses.replace(event, at=time.time()) if stamped else event)
 
     def _stopped(self, run: _Run, reason: str) -> None:
         """Report STOPPED once per run (from the thread, or from stop() if it hangs)."""
@@ -198,15 +175,6 @@ class Reader:
             if not run.stopped_sent:
                 run.stopped_sent = True
                 self._on_event(StateChanged(LinkState.STOPPED, reason, time.time()))
-
-    def _state(
-        self, run: _Run, state: LinkState, reason: str, retry_in: float | None = None
-    ) -> None:
-        self._emit(run, StateChanged(state, reason, time.time(), retry_in))
-
-    def _diagnose(self, run: _Run, diagnosis: Diagnosis | None) -> None:
-        if diagnosis is not None:
-            self._emit(run, diagnosis)
 
     def _main(self, run: _Run) -> None:
         link = _Link(self._settings)
@@ -221,11 +189,17 @@ class Reader:
             source: Source | None = None
             try:
                 source = self._factory(link.settings)
-                self._state(run, LinkState.CONNECTING, f"opening {source.describe()}")
+                self._report(run, link.status.opening(source.describe(), self._clock()))
                 source.open()
             except Exception as error:  # a broken source must not end the thread silently
                 if source is not None:
                     source.close()
+                if isinstance(error, LinkUnusable):  # retrying cannot help: say why, stop
+                    self._report(run, link.status.unusable(error))
+                    with self._lock:
+                        if self._run is run:
+                            self._stopped(run, str(error))
+                    return
                 if not isinstance(error, LinkError):
                     error = LinkError(f"cannot start the source: {error}.")
                 self._lost(run, link, error)
@@ -233,7 +207,7 @@ class Reader:
             try:
                 self._pump(run, link, source)
             except EndOfStream as end:
-                self._deliver_all(run, link, link.framer.close(), self._clock())
+                self._deliver_all(run, link, link.decoder.close(), self._clock())
                 self._publish_stats(run, link, 0.0)
                 with self._lock:
                     if self._run is run:
@@ -252,24 +226,19 @@ class Reader:
     def _lost(self, run: _Run, link: _Link, error: LinkError) -> None:
         """Report a link that failed and wait before the next attempt."""
         # A telegram cut by the outage must not be completed by bytes from after it.
-        self._deliver_all(run, link, link.framer.close(), self._clock())
-        link.last_valid = None
+        now = self._clock()
+        self._deliver_all(run, link, link.decoder.close(), now)
         self._publish_stats(run, link, 0.0)
-        self._diagnose(run, link.watch.show(Diagnosis(str(error), error.advice)))
-        retry = link.retry
-        link.retry = min(retry * 2, MAX_RETRY)
-        self._state(run, LinkState.DISCONNECTED, str(error), retry)
-        if run.wake.wait(retry):
+        self._report(run, link.status.failed(error, now))
+        if run.wake.wait(link.status.retry_in):
             run.wake.clear()
 
     def _pump(self, run: _Run, link: _Link, source: Source) -> None:
-        """Read until stopped, the settings change, or the link is lost."""
-        clock = self._clock
+        """Read until stopped, the settings change, or the link is lost or silent."""
+        clock, status = self._clock, link.status
         now = clock()
-        link.watch.opened(now)
-        state = LinkState.CONNECTING
-        self._state(run, state, f"{source.describe()} open, waiting for the first telegram")
-        last_byte = opened = stats_at = now
+        self._report(run, status.opened(source.describe(), now))
+        last_byte = stats_at = now
         stats_bytes = link.bytes_received
         while not run.stop and run.new_settings is None:
             data = source.read(4096)
@@ -277,58 +246,36 @@ class Reader:
             if data:
                 last_byte = now
                 link.bytes_received += len(data)
-                link.watch.data(data)
-                frames = link.framer.feed(data)
+                status.data(data)
+                frames = link.decoder.feed(data)
             else:
-                frames = link.framer.flush() if now - last_byte >= QUIET_FLUSH else []
-            valid = bool(frames) and self._deliver_all(run, link, frames, now)
-            if valid and state is not LinkState.RECEIVING:
-                again = state is LinkState.STALE
-                state = LinkState.RECEIVING
-                self._state(
-                    run, state, "telegrams arriving again" if again else "telegrams arriving"
-                )
-            since = link.last_valid if link.last_valid is not None else opened
-            if state is not LinkState.STALE and now - since > link.stale_after():
-                state = LinkState.STALE
-                self._state(run, state, _stale_reason(link, now - since))
+                frames = link.decoder.flush() if now - last_byte >= QUIET_FLUSH else []
+            if frames:
+                self._deliver_all(run, link, frames, now)
+            self._report(run, status.tick(now))
+            if status.reopen_due:
+                raise status.silent(now)
             if now - stats_at >= STATS_EVERY:
                 rate = (link.bytes_received - stats_bytes) / (now - stats_at)
                 stats_at, stats_bytes = now, link.bytes_received
                 self._publish_stats(run, link, rate)
-                self._diagnose(run, link.watch.check(now))
 
-    def _deliver_all(self, run: _Run, link: _Link, frames: list[Frame], now: float) -> bool:
-        """Parse and report frames; True if one of them was valid."""
-        any_valid = False
-        for frame in frames:
-            try:
-                telegram = parse(frame)
-            except DSMRError:
-                telegram = None
+    def _deliver_all(self, run: _Run, link: _Link, frames: list[Decoded], now: float) -> None:
+        """Report decoded frames, with what the link state makes of them."""
+        failed = False
+        for frame, telegram in frames:
             wall = time.time()
             if frame.valid:
-                any_valid = True
-                if link.last_valid is not None and now - link.last_valid >= MIN_GAP:
-                    link.gaps.append(now - link.last_valid)
-                link.last_valid = now
                 link.last_telegram_at = wall
-                link.retry = FIRST_RETRY  # the link works: a later drop retries soon
+            else:
+                failed = True
             self._emit(run, TelegramReceived(frame, telegram, wall))
-            self._diagnose(run, link.watch.frame(frame.valid, now))
-        if frames:
+            self._report(run, link.status.frame(frame.valid, now))
+        if failed:  # the failure count is shown with the telegram, not up to 1 s later
+            self._publish_stats(run, link, self._stats.bytes_per_second)
+        elif frames:
             self._stats = link.stats(self._stats.bytes_per_second)
-        return any_valid
 
     def _publish_stats(self, run: _Run, link: _Link, rate: float) -> None:
         self._stats = link.stats(rate)
         self._emit(run, StatsUpdated(self._stats))
-
-
-def _stale_reason(link: _Link, quiet: float) -> str:
-    interval = link.learned_interval
-    if link.last_valid is None:
-        return f"no telegram in {quiet:.0f} s since the link opened"
-    if interval is None:
-        return f"no telegram for {quiet:.0f} s"
-    return f"no telegram for {quiet:.0f} s (the meter sends one every {interval:.0f} s)"

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import serial
 
 from .settings import SerialSettings
-from .source import LinkError, LinkLost
+from .source import LinkError, LinkLost, LinkUnusable
 
 READ_TIMEOUT = 0.2
 """Longest a read waits for the first byte."""
@@ -156,13 +156,19 @@ def open_error(port: str, error: BaseException) -> LinkError:
         return LinkError(f"cannot connect to {port}: {_tail(error)}.")
     if code == errno.ENOENT:
         return LinkError(f"no such device: {port} (not plugged in?).", PORTS_ADVICE)
+    if code == errno.EISDIR:
+        return LinkUnusable(f"{port} is a directory, not a serial port.", PORTS_ADVICE)
     if code in (errno.EACCES, errno.EPERM):
         return LinkError(f"permission denied on {port}.", DIALOUT_ADVICE)
     if code in (errno.EAGAIN, errno.EBUSY):
         return LinkError(f"port busy: {port} is already open in another program.", BUSY_ADVICE)
     if code in (errno.ENXIO, errno.ENODEV, errno.EIO):
         return LinkError(f"port vanished: {port} is not there any more.", UNPLUGGED_ADVICE)
-    if "Could not configure port" in str(error) or code == errno.ENOTTY:
+    if code == errno.ENOTTY or (
+        isinstance(error.__context__, TERMIOS_ERROR) and error.__context__.args[0] == errno.ENOTTY
+    ):
+        return LinkUnusable(f"{port} is not a serial port.", PORTS_ADVICE)
+    if "Could not configure port" in str(error):
         return LinkError(f"{port} is not a serial port.", PORTS_ADVICE)
     return LinkError(f"cannot open {port}: {_tail(error)}.")
 

@@ -22,6 +22,11 @@ class LinkError(Exception):
             self.advice = advice
 
 
+class LinkUnusable(LinkError):
+    """The settings name something that can never be read as a P1 port (a directory, a
+    regular file): retrying cannot help, so the reader stops and says why."""
+
+
 class LinkLost(LinkError):
     """An open link died (cable unplugged, far end closed); the reader will retry."""
 

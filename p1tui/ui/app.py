@@ -14,6 +14,7 @@ from textual.screen import Screen
 
 from .. import config as config_file
 from ..link.events import LinkEvent, StatsUpdated
+from ..link.fanout import FanOut
 from ..link.settings import SerialSettings, SourceSettings
 from ..link.source import LinkError
 from .feed import LinkFeed
@@ -96,7 +97,9 @@ class P1App(App[None]):
         self.detector = detector
         self._resume_after_detect = False
         self.monitor = Monitor()
-        self.feed = LinkFeed(self)
+        self.link_events = FanOut()
+        """What the reader publishes; the app's :attr:`feed` is one subscriber."""
+        self.feed = LinkFeed(self, self.link_events)
         self.reader: ReaderLike | None = None
         self._painted_at = float("-inf")
 
@@ -120,6 +123,7 @@ class P1App(App[None]):
                 timeout=15,
                 markup=False,
             )
+        self.feed.start()
         if self.settings is None:
             self.switch_mode("settings")
         else:
@@ -130,16 +134,18 @@ class P1App(App[None]):
     def on_unmount(self) -> None:
         if self.reader is not None:
             self.reader.stop(timeout=1.0)
+        self.feed.close()
 
     def _start_reader(self, settings: SourceSettings) -> None:
         if self.reader_factory is None:
             return
-        self.reader = self.reader_factory(settings, self.feed)
+        self.reader = self.reader_factory(settings, self.link_events.publish)
         self.reader.start()
 
     def on_link_activity(self, _: LinkActivity) -> None:
         events = self.feed.drain()
         if events:
+            self.monitor.dropped = self.feed.dropped
             self.monitor.apply_all(events, self.clock())
             # The reader's once-a-second statistics come out of step with the telegrams:
             # repainting for them alone would paint a 1 s meter twice a second. The ages
@@ -163,11 +169,14 @@ class P1App(App[None]):
     def apply(self, settings: SourceSettings) -> None:
         """Switch the link to ``settings`` now."""
         self.settings = settings
+        if self.reader is not None:
+            self.reader.change_settings(settings)  # from here on only the new link reports
+        # What the old link said before the switch is applied first, then forgotten: the
+        # status bar shows the new port as connecting, never the old port's verdict.
+        self.monitor.apply_all(self.feed.drain(), self.clock())
         self.monitor.new_link()
         if self.reader is None:
             self._start_reader(settings)
-        else:
-            self.reader.change_settings(settings)
         self.notify(f"reading {settings.describe()}", markup=False)
         self.refresh_view()
 

@@ -1,13 +1,21 @@
-"""The bridge from the reader thread to the app: a bounded queue plus a wake-up message."""
+"""The app as one subscriber of the link's fan-out: its queue plus a wake-up message.
+
+The reader publishes into a :class:`~p1tui.link.fanout.FanOut`; the app holds one
+:class:`~p1tui.link.fanout.Subscription` of it. A small thread waits on that
+subscription (no polling) and posts a :class:`LinkActivity` when events are pending;
+at most one is outstanding, and the app drains everything pending when it handles it.
+A UI too busy to keep up loses its own oldest events (counted in :attr:`LinkFeed.dropped`),
+never the reader's time or another consumer's events.
+"""
 
 from __future__ import annotations
 
 import threading
-from collections import deque
 
 from textual.message_pump import MessagePump
 
 from ..link.events import LinkEvent
+from ..link.fanout import FanOut
 from .messages import LinkActivity
 
 MAX_QUEUED = 5000
@@ -15,29 +23,64 @@ MAX_QUEUED = 5000
 
 
 class LinkFeed:
-    """Called by the reader thread with each event; the app drains it on the UI thread.
+    """The app's subscription, and the thread that wakes the app when events wait."""
 
-    Posting never blocks the reader. At most one wake-up message is pending at a time.
-    """
-
-    def __init__(self, target: MessagePump, max_queued: int = MAX_QUEUED) -> None:
+    def __init__(self, target: MessagePump, fanout: FanOut, max_queued: int = MAX_QUEUED) -> None:
         self._target = target
-        self._events: deque[LinkEvent] = deque(maxlen=max_queued)
+        self._fanout = fanout
+        self.subscription = fanout.subscribe("ui", max_queued)
         self._lock = threading.Lock()
         self._pending = False
+        self._drained = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def dropped(self) -> int:
+        """Events the app lost because it fell behind."""
+        return self.subscription.dropped
+
+    def start(self) -> None:
+        """Start waking the app for events the link publishes."""
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._wake_loop, name="p1tui-ui-feed", daemon=True
+            )
+            self._thread.start()
+
+    def close(self) -> None:
+        """Stop: the waiting thread ends at once, pending events are discarded."""
+        self.subscription.close()
+        self._drained.set()
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(1.0)
 
     def __call__(self, event: LinkEvent) -> None:
+        """Publish ``event`` as the link would and wake the app (tests, benchmarks)."""
+        self._fanout.publish(event)
+        self._wake()
+
+    def drain(self) -> list[LinkEvent]:
+        """Everything pending, oldest first (on the UI thread, for a LinkActivity)."""
         with self._lock:
-            self._events.append(event)
+            self._pending = False
+        subscription = self.subscription
+        events = subscription.get_batch(subscription.maxsize, timeout=0)
+        self._drained.set()
+        return events
+
+    def _wake(self) -> None:
+        with self._lock:
             if self._pending:
                 return
             self._pending = True
         self._target.post_message(LinkActivity())
 
-    def drain(self) -> list[LinkEvent]:
-        """Everything queued so far, oldest first."""
-        with self._lock:
-            events = list(self._events)
-            self._events.clear()
-            self._pending = False
-        return events
+    def _wake_loop(self) -> None:
+        subscription = self.subscription
+        while subscription.wait():
+            self._wake()
+            # Until the app has taken what is there: waking it again before would only
+            # queue wake-ups that collapse anyway.
+            self._drained.wait()
+            self._drained.clear()

@@ -7,6 +7,7 @@ Textual is imported only once the arguments are known to be good.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 from pathlib import Path
 
@@ -135,11 +136,12 @@ def run(args: argparse.Namespace) -> int:
         settings = collector
     from ..link.detect import detect_settings  # noqa: PLC0415
     from ..link.reader import Reader  # noqa: PLC0415
+    from ..sources import make_any_source  # noqa: PLC0415
     from .app import P1App  # noqa: PLC0415
 
     app = P1App(
         settings,
-        reader_factory=Reader,
+        reader_factory=functools.partial(Reader, source_factory=make_any_source),
         list_ports=detected_ports,
         config_path=config_file.config_path(),
         config_problem="\n".join(loaded.notices) or None,

@@ -31,10 +31,6 @@ MAX_BUCKETS = 720
 """Two hours of bars, more than the widest terminal shows."""
 RAW_LOG_SIZE = 200
 """Telegrams kept for the raw log screen (about 200 kB)."""
-STALE_PERIODS = 3
-"""Data is stale after this many telegram periods without a telegram..."""
-MIN_STALE_SECONDS = 5.0
-"""...and never sooner than this, so that a 1 s meter's jitter does not flicker."""
 
 
 class PowerCurve:
@@ -149,7 +145,12 @@ class RawEntry:
 
 
 class Monitor:
-    """The monitor's state, folded from the reader's events."""
+    """The monitor's state, folded from the reader's events.
+
+    The link's verdicts (state, staleness, retries, the period, CRC failures, the
+    diagnosis) are the reader's :class:`~p1tui.link.status.LinkStatus`'s, taken as they
+    come: nothing here works them out again.
+    """
 
     def __init__(self, raw_log_size: int = RAW_LOG_SIZE) -> None:
         self.telegram: Telegram | None = None
@@ -161,13 +162,13 @@ class Monitor:
         """Wall-clock time the monitor learned of the link state (for retry countdowns)."""
         self.stats = LinkStats()
         self.diagnosis: Diagnosis | None = None
-        self.crc_failures = 0
         self.power = PowerCurve()
         self.flows = FlowTracker()
         self.raw: deque[RawEntry] = deque(maxlen=raw_log_size)
         self.raw_count = 0
         """Telegrams ever added to the raw log (to tell whether it changed)."""
-        self._interval: float | None = None
+        self.dropped = 0
+        """Link events the screen lost because it fell behind (shown when not zero)."""
 
     def apply(self, event: LinkEvent, now: float) -> None:
         """Fold one reader event into the state; ``now`` is the wall-clock time."""
@@ -175,8 +176,6 @@ class Monitor:
             self._telegram(event)
         elif isinstance(event, StateChanged):
             self.link, self.link_noted_at = event, now
-            if event.state is LinkState.RECEIVING:
-                self.diagnosis = None
         elif isinstance(event, StatsUpdated):
             self.stats = event.stats
         elif isinstance(event, Diagnosis):
@@ -191,10 +190,7 @@ class Monitor:
         self.raw_count += 1
         telegram = event.telegram
         if not event.frame.valid or telegram is None:
-            self.crc_failures += 1
             return
-        if self.received_at is not None and event.received_at > self.received_at:
-            self._interval = event.received_at - self.received_at
         self.telegram, self.received_at = telegram, event.received_at
         if telegram.power_import_kw is not None or telegram.power_export_kw is not None:
             watts = float((telegram.power_import_kw or 0) - (telegram.power_export_kw or 0)) * 1000
@@ -204,29 +200,29 @@ class Monitor:
             self.flows.add(device)
 
     def new_link(self) -> None:
-        """The settings changed: counters start over, the data stays until replaced."""
-        self.crc_failures = 0
+        """The settings changed: the old link's verdicts go, the data stays until replaced."""
+        self.link = self.link_noted_at = None
         self.stats = LinkStats()
         self.diagnosis = None
-        self._interval = None
 
     @property
-    def interval(self) -> float | None:
-        """The meter's telegram period: the reader's learned one, else the last gap seen."""
-        return self.stats.learned_interval or self._interval
+    def crc_failures(self) -> int:
+        """Telegrams of this link whose CRC failed (the reader's count)."""
+        return self.stats.crc_failures
 
     def age(self, now: float) -> float | None:
         """Seconds since the last valid telegram, or None before the first."""
         return None if self.received_at is None else max(0.0, now - self.received_at)
 
-    def is_stale(self, now: float) -> bool:
-        """True when the data on screen is not current: old, or the link is not receiving."""
-        if self.received_at is None:
-            return False
-        if self.link is not None and self.link.state is not LinkState.RECEIVING:
-            return True
-        limit = max(MIN_STALE_SECONDS, STALE_PERIODS * (self.interval or 10.0))
-        return (now - self.received_at) > limit
+    @property
+    def stale(self) -> bool:
+        """True when the data on screen is not current: the link says it is not receiving."""
+        link = self.link
+        return (
+            self.received_at is not None
+            and link is not None
+            and link.state is not LinkState.RECEIVING
+        )
 
     def retry_in(self, now: float) -> float | None:
         """Seconds until the reader's next attempt, counting down from when it was told."""

@@ -19,7 +19,7 @@ class View:
 
     @property
     def stale(self) -> bool:
-        return self.monitor.is_stale(self.now)
+        return self.monitor.stale
 
     @property
     def meter_now(self) -> float:

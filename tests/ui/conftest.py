@@ -14,8 +14,9 @@ os.environ["TZ"] = "Europe/Amsterdam"
 time.tzset()
 
 from p1tui.dsmr import Framer, parse  # noqa: E402
-from p1tui.link.events import TelegramReceived  # noqa: E402
+from p1tui.link.events import LinkEvent, LinkStats, StatsUpdated, TelegramReceived  # noqa: E402
 from p1tui.link.settings import SerialSettings  # noqa: E402
+from p1tui.link.status import LinkStatus  # noqa: E402
 from p1tui.ui.app import P1App  # noqa: E402
 
 TELEGRAMS = Path(__file__).parent.parent / "telegrams"
@@ -36,6 +37,29 @@ def events_from(raw: bytes, received_at: float = NOW) -> list[TelegramReceived]:
 
 def telegram_events(name: str, received_at: float = NOW) -> list[TelegramReceived]:
     return events_from((TELEGRAMS / name).read_bytes(), received_at)
+
+
+def link_events(*arrivals: tuple[bytes, float]) -> list[LinkEvent]:
+    """What the reader publishes for bytes arriving at these times, verdicts included.
+
+    One framer and one :class:`LinkStatus` over all of them, as on one link: each
+    telegram, the state changes and diagnoses it causes, then the link's statistics.
+    """
+    framer, status = Framer(), LinkStatus(USB)
+    events: list[LinkEvent] = []
+    for raw, at in arrivals:
+        status.data(raw)
+        for frame in framer.feed(raw) + framer.flush():
+            events.append(TelegramReceived(frame, parse(frame), at))
+            events += status.frame(frame.valid, at)
+    stats = framer.stats
+    totals = LinkStats(
+        telegrams_ok=stats.frames_ok,
+        crc_failures=stats.crc_failures,
+        learned_interval=status.period,
+        last_telegram_at=arrivals[-1][1],
+    )
+    return [*events, StatsUpdated(totals)]
 
 
 class Clock:

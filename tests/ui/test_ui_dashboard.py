@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import NOW, plain, telegram_events
 
+from p1tui.link.events import LinkState, StateChanged
+
 NL5 = "openhab__iskra-am550t-3ph-gas__1.txt"
 NL42 = "dsmrparser__kaifa-dsmr42-3ph__1.txt"
 NL22_GAS_CH2 = "dsmrtools__iskra-mt382-dsmr22-gasch2__1.txt"
@@ -158,6 +160,9 @@ async def test_stale_data_is_dimmed_with_its_age(make_app, clock):
         assert not tariffs.has_class("-stale")
         clock.now = NOW + 125
         app.refresh_view()
+        await pilot.pause()
+        assert not tariffs.has_class("-stale")  # old, but stale is the link's verdict
+        app.feed(StateChanged(LinkState.STALE, "no telegram for 30 s", NOW + 30))
         await pilot.pause()
         assert tariffs.has_class("-stale")
         assert str(tariffs.border_subtitle) == "data 2 min old"

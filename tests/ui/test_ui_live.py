@@ -49,13 +49,25 @@ def test_flow_between_the_last_two_distinct_readings():
     assert tracker.flow(1) is None
 
 
-def test_staleness_follows_the_learned_interval_and_the_link_state():
+def test_staleness_and_failures_are_the_links_verdicts_not_worked_out_again():
     monitor = Monitor()
     monitor.received_at = T0
-    assert not monitor.is_stale(T0 + 4)
-    assert monitor.is_stale(T0 + 31)  # no interval known: 3 x 10 s
-    monitor.apply(StatsUpdated(LinkStats(learned_interval=1.0)), T0)
-    assert monitor.is_stale(T0 + 6) and not monitor.is_stale(T0 + 4)
+    assert not monitor.stale  # no word from the link yet
+    monitor.apply(StateChanged(LinkState.RECEIVING, "telegrams arriving", T0), T0)
+    assert not monitor.stale
+    monitor.apply(StatsUpdated(LinkStats(learned_interval=1.0, crc_failures=2)), T0)
+    assert not monitor.stale  # however old the data: the link has not said stale
+    assert monitor.crc_failures == 2
+    monitor.apply(StateChanged(LinkState.STALE, "no telegram for 4 s", T0 + 4), T0 + 4)
+    assert monitor.stale
     monitor.apply(StateChanged(LinkState.DISCONNECTED, "cable", T0, retry_in=4.0), T0)
-    assert monitor.is_stale(T0 + 1)
+    assert monitor.stale
     assert monitor.retry_in(T0 + 1.5) == 2.5
+
+
+def test_a_new_link_forgets_the_old_links_verdicts():
+    monitor = Monitor()
+    monitor.apply(StateChanged(LinkState.RECEIVING, "telegrams arriving", T0), T0)
+    monitor.apply(StatsUpdated(LinkStats(crc_failures=3)), T0)
+    monitor.new_link()
+    assert monitor.link is None and monitor.crc_failures == 0

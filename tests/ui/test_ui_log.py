@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import NOW, TELEGRAMS, events_from, plain, telegram_events
+from conftest import NOW, TELEGRAMS, events_from, link_events, plain, telegram_events
 
 NL5 = "openhab__iskra-am550t-3ph-gas__1.txt"
 LITHUANIAN = "dsmrparser__eso-lt-3ph__1.txt"
@@ -19,7 +19,7 @@ async def test_crc_failure_shows_expected_and_received(make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         failed = events_from(corrupted())
         assert not failed[0].frame.valid
-        for event in telegram_events(NL5) + failed:
+        for event in link_events(((TELEGRAMS / NL5).read_bytes(), NOW), (corrupted(), NOW + 1)):
             app.feed(event)
         await pilot.pause()
         assert "CRC failures 1" in plain(app.screen.query_one("StatusBar"))

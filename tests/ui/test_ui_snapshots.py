@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import NOW, PORTS, USB, Clock, events_from, telegram_events
+from conftest import NOW, PORTS, TELEGRAMS, USB, Clock, link_events, telegram_events
 
 from p1tui.ui.app import P1App
 
@@ -19,8 +19,9 @@ def app_with(name: str, settings=USB) -> P1App:
     clock = Clock(received + 1)
     app = P1App(settings, reader_factory=None, list_ports=lambda: list(PORTS), clock=clock)
     raw = events[0].frame.raw
-    broken = events_from(raw.replace(b"(", b"[", 1) + b"\r\n", received - 1)
-    app.call_later(lambda: [app.feed(e) for e in [*broken, *telegram_events(name, received)]])
+    broken = raw.replace(b"(", b"[", 1) + b"\r\n"
+    fed = link_events((broken, received - 1), ((TELEGRAMS / name).read_bytes(), received))
+    app.call_later(lambda: [app.feed(e) for e in fed])
     return app
 
 

@@ -41,6 +41,8 @@ class StatusBar(ViewText):
         first.append("no telegram yet" if age is None else f"last telegram {duration(age)} ago")
         failures = m.crc_failures
         first.append((f"CRC failures {failures}", "bold $error") if failures else "CRC failures 0")
+        if m.dropped:
+            first.append((f"{m.dropped} events skipped (screen too slow)", "bold $warning"))
         if m.telegram is not None:
             first.append(variant_label(m.telegram.variant, m.telegram.dsmr_version))
 
@@ -68,14 +70,11 @@ class StatusBar(ViewText):
 
     @staticmethod
     def _state(view: View) -> LinkState:
-        m = view.monitor
-        if m.link is not None:
-            if m.link.state is LinkState.RECEIVING and view.stale:
-                return LinkState.STALE
-            return m.link.state
-        if m.received_at is None:
-            return LinkState.CONNECTING if view.source else LinkState.STOPPED
-        return LinkState.STALE if view.stale else LinkState.RECEIVING
+        """The link's own verdict; before its first word, connecting (or nothing chosen)."""
+        link = view.monitor.link
+        if link is not None:
+            return link.state
+        return LinkState.CONNECTING if view.source else LinkState.STOPPED
 
 
 def _joined(parts: list[Part]) -> Content:

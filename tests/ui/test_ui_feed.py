@@ -1,0 +1,61 @@
+"""The app is one subscriber of the link's fan-out: it shows what it had to skip."""
+
+from __future__ import annotations
+
+import time
+
+from conftest import NOW, TELEGRAMS, link_events, plain, telegram_events, wait_until
+
+from p1tui.link.events import LinkState, StateChanged
+from p1tui.link.reader import Reader
+from p1tui.link.settings import SerialSettings
+from p1tui.ui.feed import MAX_QUEUED
+
+NL5 = "openhab__iskra-am550t-3ph-gas__1.txt"
+
+
+async def test_events_the_screen_could_not_keep_up_with_are_counted_on_screen(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        (event,) = telegram_events(NL5)
+        app.feed(event)
+        await pilot.pause()
+        status = app.screen.query_one("StatusBar")
+        assert "skipped" not in plain(status)
+        # The UI thread is busy here: everything is published before the app drains.
+        extra = 17
+        for n in range(MAX_QUEUED + extra - 1):
+            app.link_events.publish(type(event)(event.frame, event.telegram, NOW + n))
+        app.feed(event)  # publishes the last one and wakes the app
+        await pilot.pause()
+        assert app.feed.dropped == extra
+        assert f"{extra} events skipped" in plain(status)
+        assert app.monitor.raw_count == 1 + MAX_QUEUED
+
+
+async def test_after_a_settings_change_the_new_port_is_connecting_not_the_old_verdict(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        for event in link_events(((TELEGRAMS / NL5).read_bytes(), NOW)):
+            app.feed(event)
+        await pilot.pause()
+        status = app.screen.query_one("StatusBar")
+        assert "RECEIVING" in plain(status) and "/dev/ttyUSB0" in plain(status)
+        # The old link's last words are still queued when the user applies new settings.
+        app.link_events.publish(StateChanged(LinkState.RECEIVING, "telegrams arriving", NOW))
+        app.apply(SerialSettings("/dev/ttyAMA0", 9600, 7, "E", 1))
+        await pilot.pause()
+        shown = plain(status)
+        assert "CONNECTING" in shown and "RECEIVING" not in shown
+        assert "/dev/ttyAMA0 9600 7E1" in shown
+        assert "156.167" in plain(app.screen.query_one("#tariffs"))  # the data stays
+
+
+async def test_a_directory_given_as_the_port_is_said_and_not_retried(make_app, tmp_path):
+    app = make_app(settings=SerialSettings(str(tmp_path)), reader_factory=Reader, clock=time.time)
+    async with app.run_test(size=(120, 40)) as pilot:
+        status = lambda: plain(app.screen.query_one("StatusBar"))  # noqa: E731
+        await wait_until(pilot, lambda: "STOPPED" in status())
+        assert f"{tmp_path} is a directory, not a serial port." in status()
+        assert "p1tui ports" in status()
+        assert "reconnecting" not in status()
