@@ -8,6 +8,7 @@ first candidate that works is the one the meter really uses.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,9 +51,11 @@ def try_settings(
     seconds: float = SECONDS_PER_CANDIDATE,
     *,
     clock: Callable[[], float] = time.monotonic,
+    stop: threading.Event | None = None,
 ) -> Attempt:
     """Listen with ``settings`` until a valid telegram arrives or ``seconds`` pass.
 
+    Setting ``stop`` ends the listening within one read timeout (the port is closed).
     Raises :class:`~p1tui.link.source.LinkError` when the port cannot be opened.
     """
     source = SerialSource(settings)
@@ -62,7 +65,7 @@ def try_settings(
     received = 0
     try:
         deadline = clock() + seconds
-        while clock() < deadline:
+        while clock() < deadline and not (stop is not None and stop.is_set()):
             data = source.read()
             received += len(data)
             if len(sample) < SAMPLE_BYTES:
@@ -100,18 +103,22 @@ def detect(
     *,
     on_attempt: Callable[[Attempt], None] | None = None,
     candidates: tuple[tuple[int, int, str, float], ...] = CANDIDATES,
+    stop: threading.Event | None = None,
 ) -> Attempt | None:
     """Try the candidates in turn; the first attempt that found telegrams, or None.
 
     A ``socket://`` link has its serial settings on the far end, so it is tried once.
+    Setting ``stop`` (from another thread) ends the detection soon, with None.
     Raises :class:`~p1tui.link.source.LinkError` when the port cannot be opened.
     """
     if port.startswith("socket://"):
         candidates = candidates[:1]
     for baudrate, bytesize, parity, stopbits in candidates:
+        if stop is not None and stop.is_set():
+            return None
         settings = SerialSettings(port, baudrate, bytesize, parity, stopbits)
         try:
-            attempt = try_settings(settings, seconds)
+            attempt = try_settings(settings, seconds, stop=stop)
         except UnsupportedSettings:
             attempt = Attempt(settings, None, 0, 0, "not supported by this port")
         if on_attempt is not None:
@@ -121,7 +128,7 @@ def detect(
     return None
 
 
-def detect_settings(port: str) -> SerialSettings | None:
+def detect_settings(port: str, stop: threading.Event | None = None) -> SerialSettings | None:
     """The settings that give valid telegrams on ``port``, or None (for the UI's Detect)."""
-    found = detect(port)
+    found = detect(port, stop=stop)
     return found.settings if found is not None else None

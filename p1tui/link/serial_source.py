@@ -63,8 +63,6 @@ class SerialSource:
 
     def describe(self) -> str:
         """``/dev/ttyUSB0 115200 8N1``; a network link has no serial settings of its own."""
-        if self.settings.port.startswith("socket://"):
-            return self.settings.port
         return self.settings.describe()
 
     def open(self) -> None:

@@ -26,7 +26,10 @@ class SerialSettings:
         return f"{self.baudrate} {self.bytesize}{self.parity}{self.stopbits:g}"
 
     def describe(self) -> str:
-        """``/dev/ttyUSB0 115200 8N1``."""
+        """``/dev/ttyUSB0 115200 8N1``; a ``socket://`` link, whose serial settings are on
+        the far end, is its URL alone."""
+        if self.port.startswith("socket://"):
+            return self.port
         return f"{self.port} {self.line}"
 
 

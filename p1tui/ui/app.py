@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +30,11 @@ from .screens.log import LogScreen
 from .screens.settings import SettingsScreen
 from .view import View
 
+EXIT_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+"""End the monitor like ctrl+q, restoring the terminal: ``kill``, a closed SSH session."""
+
 
 class ReaderLike(Protocol):
     """What the app needs from :class:`p1tui.link.reader.Reader`."""
@@ -38,8 +46,9 @@ class ReaderLike(Protocol):
 
 ReaderFactory = Callable[[SourceSettings, Callable[[LinkEvent], None]], ReaderLike]
 PortLister = Callable[[], list[tuple[str, str]]]
-Detector = Callable[[str], SerialSettings | None]
-"""Tries the usual serial settings on a port; the settings that gave telegrams, or None."""
+Detector = Callable[[str, threading.Event], SerialSettings | None]
+"""Tries the usual serial settings on a port; the settings that gave telegrams, or None.
+It stops soon (with None) once the event is set."""
 
 
 class P1App(App[None]):
@@ -48,6 +57,8 @@ class P1App(App[None]):
     Everything the outside world provides is injected, so tests run the real app on
     fixed telegrams: ``reader_factory=None`` runs without a reader (feed events through
     :attr:`feed`), ``clock`` fixes the time, ``config_path`` keeps the user's file out.
+    ``exit_on_signals`` (the command line's app; an app run in a test's thread cannot
+    take signals) quits on SIGTERM and SIGHUP.
     """
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
@@ -65,6 +76,7 @@ class P1App(App[None]):
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("f1", "help", "Help", show=False, priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("escape", "cancel_detect", "Cancel detect", priority=True),
     ]
     TICK = 1.0
     """How often the app checks whether ages and countdowns need a repaint."""
@@ -84,6 +96,7 @@ class P1App(App[None]):
         clock: Callable[[], float] = time.time,
         save_dir: Path | None = None,
         detector: Detector | None = None,
+        exit_on_signals: bool = False,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -95,7 +108,10 @@ class P1App(App[None]):
         self.clock = clock
         self.save_dir = Path.cwd() if save_dir is None else save_dir
         self.detector = detector
+        self.exit_on_signals = exit_on_signals
         self._resume_after_detect = False
+        self._detection: threading.Event | None = None
+        """Set while a detection runs; setting the event cancels it."""
         self.monitor = Monitor()
         self.link_events = FanOut()
         """What the reader publishes; the app's :attr:`feed` is one subscriber."""
@@ -115,6 +131,10 @@ class P1App(App[None]):
         return self.saved_serial or SerialSettings("")
 
     def on_mount(self) -> None:
+        if self.exit_on_signals:
+            loop = asyncio.get_running_loop()
+            for signum in EXIT_SIGNALS:
+                loop.add_signal_handler(signum, self.exit)
         if self.config_problem:
             self.notify(
                 self.config_problem,
@@ -132,6 +152,12 @@ class P1App(App[None]):
         self.set_interval(self.TICK, self._tick)
 
     def on_unmount(self) -> None:
+        if self.exit_on_signals:
+            loop = asyncio.get_running_loop()
+            for signum in EXIT_SIGNALS:
+                loop.remove_signal_handler(signum)
+        if self._detection is not None:
+            self._detection.set()  # the detection closes the port and its thread ends
         if self.reader is not None:
             self.reader.stop(timeout=1.0)
         self.feed.close()
@@ -211,32 +237,53 @@ class P1App(App[None]):
             self.notify("auto-detection is not available: try the presets", severity="warning")
         elif not port:
             self.notify("enter the port to detect first", severity="warning")
+        elif self._detection is not None:
+            self.notify("a detection is already running: escape cancels it", severity="warning")
         else:
             # The reader holds the port exclusively: let go of it while detection listens.
             self._resume_after_detect = self._reading_port(port)
             if self._resume_after_detect and self.reader is not None:
                 self.reader.stop()
+            self._detection = threading.Event()
+            self.refresh_bindings()
             self.notify(
-                f"trying the usual settings on {port} (up to a minute)…", timeout=10, markup=False
+                f"trying the usual settings on {port} (up to a minute; escape cancels)…",
+                timeout=10,
+                markup=False,
             )
-            self._detect(port)
+            self._detect(port, self._detection)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_detect":
+            return self._detection is not None  # else escape goes to the screen (back, close)
+        return True
+
+    def action_cancel_detect(self) -> None:
+        if self._detection is not None and not self._detection.is_set():
+            self._detection.set()
+            self.notify("cancelling the detection…")
 
     def _reading_port(self, port: str) -> bool:
         return isinstance(self.settings, SerialSettings) and self.settings.port == port
 
-    @work(thread=True, exclusive=True, group="detect")
-    def _detect(self, port: str) -> None:
+    @work(thread=True, group="detect")
+    def _detect(self, port: str, stop: threading.Event) -> None:
         assert self.detector is not None
         try:
-            found, problem = self.detector(port), None
+            found, problem = self.detector(port, stop), None
         except LinkError as error:
             found, problem = None, str(error)
-        self.post_message(DetectionDone(port, found, problem))
+        self.post_message(DetectionDone(port, found, problem, cancelled=stop.is_set()))
 
     def on_detection_done(self, message: DetectionDone) -> None:
+        self._detection = None
+        self.refresh_bindings()
         if self._resume_after_detect and self.reader is not None:
             self.reader.start()
         self._resume_after_detect = False
+        if message.cancelled:
+            self.notify(f"detection on {message.port} cancelled", markup=False)
+            return
         screen = self.screen
         if message.found is not None and isinstance(screen, SettingsScreen):
             screen.fill(message.found)

@@ -147,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
         config_problem="\n".join(loaded.notices) or None,
         saved_serial=loaded.config.serial,
         detector=detect_settings,
+        exit_on_signals=True,
     )
     app.run()
     return app.return_code or 0

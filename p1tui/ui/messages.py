@@ -36,10 +36,18 @@ class SaveSettings(Message):
 
 
 class DetectionDone(Message):
-    """Auto-detection on ``port`` finished: ``found`` settings, or a ``problem``."""
+    """Auto-detection on ``port`` finished: ``found`` settings, a ``problem``, or cancelled."""
 
-    def __init__(self, port: str, found: SerialSettings | None, problem: str | None) -> None:
+    def __init__(
+        self,
+        port: str,
+        found: SerialSettings | None,
+        problem: str | None,
+        *,
+        cancelled: bool = False,
+    ) -> None:
         super().__init__()
         self.port = port
         self.found = found
         self.problem = problem
+        self.cancelled = cancelled

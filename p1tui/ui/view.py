@@ -22,15 +22,15 @@ class View:
         return self.monitor.stale
 
     @property
-    def meter_now(self) -> float:
+    def meter_now(self) -> float | None:
         """The meter's clock now: its last time stamp plus the time since it arrived.
 
         Ages of what the meter stamped (an M-Bus reading) are measured on this clock, so
         a host with a wrong clock, or a replay of last year's file, still reads right.
-        Falls back to the host's clock when the meter sends no time.
+        None when the meter sends no time (DSMR 2.2): the host's clock is no measure.
         """
         m = self.monitor
         stamp = None if m.telegram is None else m.telegram.timestamp
         if stamp is None or m.received_at is None:
-            return self.now
+            return None
         return stamp.timestamp() + max(0.0, self.now - m.received_at)

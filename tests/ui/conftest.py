@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.notifications import Notify
 
 os.environ["TEXTUAL_ANIMATIONS"] = "none"
 os.environ["TZ"] = "Europe/Amsterdam"
@@ -39,19 +40,23 @@ def telegram_events(name: str, received_at: float = NOW) -> list[TelegramReceive
     return events_from((TELEGRAMS / name).read_bytes(), received_at)
 
 
-def link_events(*arrivals: tuple[bytes, float]) -> list[LinkEvent]:
+def link_events(*arrivals: tuple[bytes, float], now: float | None = None) -> list[LinkEvent]:
     """What the reader publishes for bytes arriving at these times, verdicts included.
 
-    One framer and one :class:`LinkStatus` over all of them, as on one link: each
-    telegram, the state changes and diagnoses it causes, then the link's statistics.
+    One framer and one :class:`LinkStatus` over all of them, as on one link opened when
+    the first bytes arrive: each telegram, the state changes and diagnoses it causes,
+    then what the link says at ``now`` when given (stale after a silence), then the
+    link's statistics.
     """
     framer, status = Framer(), LinkStatus(USB)
-    events: list[LinkEvent] = []
+    events: list[LinkEvent] = status.opened(USB.describe(), arrivals[0][1])
     for raw, at in arrivals:
         status.data(raw)
         for frame in framer.feed(raw) + framer.flush():
             events.append(TelegramReceived(frame, parse(frame), at))
             events += status.frame(frame.valid, at)
+    if now is not None:
+        events += status.tick(now)
     stats = framer.stats
     totals = LinkStats(
         telegrams_ok=stats.frames_ok,
@@ -110,3 +115,23 @@ async def wait_until(pilot, predicate, timeout: float = 5.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting for the app")
         await pilot.pause(0.05)
+
+
+def screen_text(app) -> str:
+    """The screen as a person sees it, one line per terminal row (Textual's compositor)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+class Notes:
+    """The app's notifications, as a ``message_hook`` for ``run_test`` collects them."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def __call__(self, message: object) -> None:
+        if isinstance(message, Notify):
+            self.messages.append(message.notification.message)
+
+    def any(self, text: str) -> bool:
+        """True when some notification so far contains ``text``."""
+        return any(text in message for message in self.messages)

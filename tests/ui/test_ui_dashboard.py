@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from conftest import NOW, plain, telegram_events
+from conftest import NOW, plain, screen_text, telegram_events
 
 from p1tui.link.events import LinkState, StateChanged
 
@@ -91,6 +93,8 @@ async def test_nl22_without_clock_and_gas_on_channel_2(make_app):
     assert "ch1" not in shown["mbus"]
     assert "valve open" in shown["mbus"]
     assert "no per-phase values" in shown["phases"]
+    # no meter clock: the capture time is shown, but no age (the host's clock is no measure)
+    assert "at 11-22 21:00 ·" in shown["mbus"] and "ago" not in shown["mbus"]
 
 
 async def test_belgian_meter_names_tariffs_and_shows_peaks_and_water(make_app):
@@ -167,6 +171,9 @@ async def test_stale_data_is_dimmed_with_its_age(make_app, clock):
         assert tariffs.has_class("-stale")
         assert str(tariffs.border_subtitle) == "data 2 min old"
         assert str(app.screen.query_one("#power").border_subtitle) == "data 2 min old"
+        events_box = app.screen.query_one("#events-box")  # the events' border, dimmed too
+        assert events_box.has_class("-stale")
+        assert str(events_box.border_subtitle) == "data 2 min old"
         status = plain(app.screen.query_one("StatusBar"))
         assert "STALE" in status and "last telegram 2 min ago" in status
 
@@ -191,3 +198,46 @@ async def test_mbus_age_is_measured_on_the_meter_clock(make_app, clock):
         app.refresh_view()
         await pilot.pause()
         assert "at 23:15, 6 min ago" in plain(mbus)
+
+
+async def test_below_80x24_power_counters_and_tariff_are_on_screen_the_rest_scrolls(make_app):
+    app = make_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        for event in telegram_events(BE_PEAKS_WATER):
+            app.feed(event)
+        await pilot.pause()
+        screen = app.screen
+        for selector in ("#power", "#tariffs"):  # whole, without scrolling
+            region = screen.query_one(selector).region
+            assert region.height > 0 and region.right <= 60 and region.bottom <= 19
+        shown = screen_text(app)
+        assert "TAKING 338 W FROM THE GRID" in shown
+        # table rows keep their columns: one row each, the active tariff marked
+        assert "▶ T1 day        301.548       0.005" in shown
+        assert "  total         571.562       0.005" in shown
+        assert "now: tariff 1, day" in shown
+        assert "Events" not in shown  # below, a scroll away
+        await pilot.press("end")
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "Events" in shown and "2023-10 4.927 kW (10-16 13:00)" in shown
+        await pilot.press("home")
+        await pilot.pause()
+        assert "TAKING 338 W FROM THE GRID" in screen_text(app)
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        (NL22_GAS_CH2, "meter sends no per-phase values"),
+        (HEAT_ONLY, "meter sends no electricity counters"),
+        (NO_MBUS, "no M-Bus meter coupled"),
+    ],
+)
+async def test_what_a_meter_lacks_is_said_in_full_at_80x24(make_app, name, said):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        for event in telegram_events(name):
+            app.feed(event)
+        await pilot.pause()
+        assert re.search(rf"│ {said} *│", screen_text(app))

@@ -181,14 +181,25 @@ def test_any_bytes_on_every_screen_leave_the_app_up(running, screen, raws, found
     app = running.app
     app.ports[:] = found  # type: ignore[attr-defined]
 
-    async def step(pilot) -> str:
+    async def step(pilot) -> None:
         app.apply(SerialSettings(words["port"] or "/dev/ttyUSB0"))
         for event in events_from(b"\r\n".join(raws) + b"\r\n"):
             app.feed(event)
         app.feed(Diagnosis(words["problem"], words["advice"]))
         app.feed(StateChanged(LinkState.DISCONNECTED, words["reason"], 0.0, retry_in=5.0))
         await pilot.pause()
-        return await show_screen(pilot, screen)
+        await show_screen(pilot, screen)
+        if screen == "help":
+            return
+        # what was sent is what is shown, character for character
+        status = plain(app.screen.query_one("StatusBar"))
+        assert printable(words["reason"]) in status
+        if words["problem"]:
+            assert printable(words["problem"]) in status
+        last = app.monitor.telegram
+        if screen == "dashboard" and last is not None and last.text_message:
+            events = plain(app.screen.query_one("#events"))
+            assert f"message {printable(last.text_message)}" in events
 
     running.run(step)
 

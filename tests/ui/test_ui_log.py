@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from conftest import NOW, TELEGRAMS, events_from, link_events, plain, telegram_events
+from conftest import (
+    NOW,
+    TELEGRAMS,
+    events_from,
+    link_events,
+    plain,
+    screen_text,
+    telegram_events,
+)
 
 NL5 = "openhab__iskra-am550t-3ph-gas__1.txt"
 LITHUANIAN = "dsmrparser__eso-lt-3ph__1.txt"
@@ -87,3 +95,24 @@ async def test_raw_log_memory_is_bounded(make_app):
         await pilot.pause()
         assert len(app.monitor.raw) == 200
         assert app.screen.query_one("#telegrams").row_count == 200
+
+
+async def test_a_line_wider_than_the_pane_scrolls_sideways(make_app):
+    """A 319-character failure log: every character can be brought on screen."""
+    name = "plugwise__sagemcom-t210d-10pf__1.txt"
+    longest = max((TELEGRAMS / name).read_text(encoding="latin-1").splitlines(), key=len)
+    assert len(longest) > 300
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        for event in telegram_events(name):
+            app.feed(event)
+        await pilot.press("l")
+        await pilot.pause()
+        head, tail = longest[:40], longest[-40:]
+        assert head in screen_text(app) and tail not in screen_text(app)
+        await pilot.press("tab")  # from the list to the telegram
+        assert app.focused is app.screen.query_one("#raw-scroll")
+        for _ in range(5):
+            await pilot.press("ctrl+pagedown")  # a page to the right
+        await pilot.pause()
+        assert tail in screen_text(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -109,7 +110,7 @@ async def test_apply_switches_the_link_and_the_app_survives_a_drop(make_app):
 async def test_detect_fills_the_form_with_what_the_detector_found(make_app):
     tried = []
 
-    def detector(port: str) -> SerialSettings:
+    def detector(port: str, stop: threading.Event) -> SerialSettings:
         tried.append(port)
         return SerialSettings(port, 9600, 7, "E", 1)
 

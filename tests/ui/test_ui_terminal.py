@@ -4,8 +4,10 @@ serial settings with keys, saves them and quits with ctrl+q."""
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -62,10 +64,17 @@ def test_monitor_in_tmux_on_a_pseudo_terminal(tmp_path):
             assert "Power now" in screen and "Energy counters" in screen
             tmux("send-keys", "-t", session, "s")
             wait_screen(session, "Port or URL", port)
-            # tab from the port field to the presets, open them, pick DSMR 2.2/3.0, apply
-            for key in ("Tab", "Enter", "Down", "Down", "Enter", "C-r"):
-                tmux("send-keys", "-t", session, key)
-                time.sleep(0.2)
+            # tab from the port field to the presets (on DSMR 4/5, what the port uses), open
+            # them, pick the next one, DSMR 2.2/3.0, apply
+            tmux("send-keys", "-t", session, "Tab")
+            time.sleep(0.2)
+            tmux("send-keys", "-t", session, "Enter")
+            wait_screen(session, "DSMR 2.2/3.0 (9600 7E1)")  # the list is open
+            tmux("send-keys", "-t", session, "Down")
+            time.sleep(0.2)
+            tmux("send-keys", "-t", session, "Enter")
+            wait_screen(session, "Baud rate    9600")  # the preset filled the fields
+            tmux("send-keys", "-t", session, "C-r")
             wait_screen(session, f"{port} 9600 7E1", "RECEIVING")
             tmux("send-keys", "-t", session, "C-s")
             deadline = time.monotonic() + 10
@@ -77,6 +86,65 @@ def test_monitor_in_tmux_on_a_pseudo_terminal(tmp_path):
             wait_screen(session, "EXIT=0")
         finally:
             stop.set()
+            subprocess.run(
+                ["tmux", "kill-session", "-t", session], capture_output=True, check=False
+            )
+
+
+def terminal_flags(session: str) -> dict[str, str]:
+    """What tmux says about the terminal's modes: alternate screen, mouse, cursor."""
+    names = ("alternate_on", "mouse_any_flag", "mouse_standard_flag", "cursor_flag")
+    values = tmux("display", "-p", "-t", session, " ".join(f"#{{{name}}}" for name in names))
+    return dict(zip(names, values.split(), strict=True))
+
+
+def start_monitor(session: str, tmp_path: Path, options: str) -> Path:
+    """``p1tui OPTIONS`` in a new 80x24 tmux session; the file its pid is written to."""
+    pid_file = tmp_path / "pid"
+    monitor = (
+        f"echo $$ > {shlex.quote(str(pid_file))}; exec env "
+        f"P1TUI_CONFIG={shlex.quote(str(tmp_path / 'config.toml'))} TEXTUAL_ANIMATIONS=none "
+        f"{shlex.quote(sys.executable)} -m p1tui {options}"
+    )
+    command = f"sh -c {shlex.quote(monitor)}; echo EXIT=$?; sleep 60"
+    tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", command)
+    return pid_file
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["TERM", "HUP"])
+def test_kill_ends_the_monitor_like_ctrl_q_and_restores_the_terminal(tmp_path, signum):
+    session = f"p1tui-signal-{id(tmp_path)}"
+    pid_file = start_monitor(session, tmp_path, "--demo --speed 10")
+    try:
+        wait_screen(session, "RECEIVING", "Power now")
+        assert terminal_flags(session)["alternate_on"] == "1"  # the app holds the screen
+        os.kill(int(pid_file.read_text()), signum)
+        screen = wait_screen(session, "EXIT=0")
+        assert "Terminated" not in screen and "Hangup" not in screen
+        assert terminal_flags(session) == {
+            "alternate_on": "0",
+            "mouse_any_flag": "0",
+            "mouse_standard_flag": "0",
+            "cursor_flag": "1",
+        }
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True, check=False)
+
+
+def test_ctrl_q_during_detect_quits_at_once(tmp_path):
+    """Detect on a silent port listens up to 48 s; ctrl+q must not wait for it."""
+    session = f"p1tui-detect-{id(tmp_path)}"
+    with serial_pty() as (_master, port):
+        start_monitor(session, tmp_path, f"--port {shlex.quote(port)}")
+        try:
+            wait_screen(session, "Power now")
+            tmux("send-keys", "-t", session, "s")
+            wait_screen(session, "Port or URL", "Detect")
+            tmux("send-keys", "-t", session, "C-t")
+            wait_screen(session, "Cancel detect")
+            tmux("send-keys", "-t", session, "C-q")
+            wait_screen(session, "EXIT=0", timeout=10)
+        finally:
             subprocess.run(
                 ["tmux", "kill-session", "-t", session], capture_output=True, check=False
             )

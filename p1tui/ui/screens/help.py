@@ -24,18 +24,21 @@ HELP = """\
 [b]Raw log[/b]
   ↑ ↓      pick a telegram        p   pause / resume the list
   w        save the selected telegram to a file in the current directory
+  tab      to the telegram, then ← → or ctrl+pgup/pgdn for long lines
   A line marked ? has an OBIS code the catalogue does not know.
 
 [b]Settings[/b]
-  ctrl+r   apply: switch the link to these settings now (or enter on the port)
+  ctrl+r   apply: switch to these settings now (or enter on the port)
   ctrl+s   save them as the default for next time (and apply)
-  ctrl+t   detect: try the usual serial settings on the port
+  ctrl+t   detect: try the usual serial settings (escape cancels)
   ctrl+l   rescan the serial ports     escape   back to the dashboard
 
 [b]Reading the dashboard[/b]
   The status bar says whether telegrams arrive (RECEIVING), are late (STALE), or the
-  link is down (DISCONNECTED, with the reason and the next retry). Panels whose data is
-  not current are dimmed and say how old it is.
+  link is down (DISCONNECTED, with the reason and the next retry); below it, what is
+  wrong and what to try. Panels whose data is not current are dimmed and say how old
+  it is. Below 80x24 the panels stack: arrows and page keys scroll to the rest.
+  The power curve shows net power from a zero line: import up (▲), export down (▼).
   Tariff 1 and 2 are named for the meter's country: in the Netherlands 1 is low
   and 2 normal; in Belgium 1 is day and 2 night. The active tariff is marked ▶.
   M-Bus flow is derived from the last two readings the meter passed on (every

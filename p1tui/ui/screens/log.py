@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, ScrollableContainer
 from textual.widgets import DataTable, Footer
 
 from ..live import RawEntry
@@ -36,7 +36,7 @@ class LogScreen(MonitorScreen):
         yield StatusBar()
         with Horizontal(id="log"):
             yield TelegramList()
-            with VerticalScroll(id="raw-scroll"):
+            with ScrollableContainer(id="raw-scroll"):
                 yield RawView()
         yield Footer()
 

@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets.select import NoSelection
 
 from ...config import BYTESIZES, STOPBITS
 from ...link.settings import PRESETS, SerialSettings
@@ -20,6 +21,7 @@ from .base import MonitorScreen
 
 BAUDRATES = (9600, 19200, 38400, 57600, 115200)
 PARITY_NAMES = {"N": "none", "E": "even", "O": "odd", "M": "mark", "S": "space"}
+SERIAL_FIELDS = ("baudrate", "bytesize", "parity", "stopbits")
 PORT_HINT = "/dev/ttyUSB0, socket://host:port or rfc2217://host:port"
 
 
@@ -47,7 +49,13 @@ class SettingsScreen(MonitorScreen):
             with Horizontal(classes="row"):
                 yield Label("Preset", classes="field")
                 presets = [(label, label) for label in PRESETS]
-                yield Select(presets, id="preset", prompt="choose a DSMR generation", compact=True)
+                yield Select(
+                    presets,
+                    id="preset",
+                    prompt="choose a DSMR generation",
+                    value=_preset_of(s),
+                    compact=True,
+                )
             with Horizontal(classes="row"):
                 yield Label("Baud rate", classes="field")
                 yield _select("baudrate", [(str(b), b) for b in BAUDRATES], s.baudrate)
@@ -78,11 +86,11 @@ class SettingsScreen(MonitorScreen):
             self.notify("enter a port or URL first", severity="warning")
             self.query_one("#port", Input).focus()
             return None
-        value = {
-            name: self.query_one(f"#{name}", Select).value
-            for name in ("baudrate", "bytesize", "parity", "stopbits")
-        }
-        return SerialSettings(port, **value)  # type: ignore[arg-type]
+        return SerialSettings(port, **self._serial_values())
+
+    def _serial_values(self) -> dict:
+        """The four serial fields, by SerialSettings' names."""
+        return {name: self.query_one(f"#{name}", Select).value for name in SERIAL_FIELDS}
 
     def action_apply(self) -> None:
         settings = self.read_form()
@@ -123,7 +131,7 @@ class SettingsScreen(MonitorScreen):
     def fill(self, settings: SerialSettings) -> None:
         """Put ``settings`` into the form (after a detection)."""
         self.query_one("#port", Input).value = settings.port
-        for name in ("baudrate", "bytesize", "parity", "stopbits"):
+        for name in SERIAL_FIELDS:
             self.query_one(f"#{name}", Select).value = getattr(settings, name)
 
     @on(Select.Changed, "#detected")
@@ -142,6 +150,16 @@ class SettingsScreen(MonitorScreen):
             )
         )
 
+    @on(Select.Changed, "#baudrate, #bytesize, #parity, #stopbits")
+    def _serial_changed(self) -> None:
+        """The Preset names what the fields say, whoever set them (detection, a preset, keys)."""
+        preset = self.query_one("#preset", Select)
+        label = _preset_of(SerialSettings("", **self._serial_values()))
+        if label is Select.NULL:
+            preset.clear()
+        else:
+            preset.value = label
+
     @on(Input.Submitted, "#port")
     def _port_submitted(self) -> None:
         self.action_apply()
@@ -157,6 +175,12 @@ class SettingsScreen(MonitorScreen):
     @on(Button.Pressed, "#detect")
     def _detect_pressed(self) -> None:
         self.action_detect()
+
+
+def _preset_of(settings: SerialSettings) -> str | NoSelection:
+    """The label of the preset with these serial settings, or no selection."""
+    line = (settings.baudrate, settings.bytesize, settings.parity, settings.stopbits)
+    return next((label for label, values in PRESETS.items() if values == line), Select.NULL)
 
 
 def _select(name: str, options: list[tuple[str, object]], value: object) -> Select:

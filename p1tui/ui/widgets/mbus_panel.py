@@ -27,7 +27,7 @@ class MBusPanel(TelegramPanel):
 
     def telegram_content(self, t: Telegram, view: View) -> Content:
         if not t.mbus:
-            return Content("no M-Bus meter on this electricity meter")
+            return Content("no M-Bus meter coupled")
         width = self.content_size.width
         meter_now = view.meter_now
         return lines(
@@ -36,7 +36,7 @@ class MBusPanel(TelegramPanel):
         )
 
 
-def _row(device: MBusDevice, flow: Flow | None, meter_now: float, width: int) -> Content:
+def _row(device: MBusDevice, flow: Flow | None, meter_now: float | None, width: int) -> Content:
     medium = device.medium.replace("_", " ") if device.medium else f"type {device.device_type}"
     head = (f"ch{device.channel} {medium:<6}", "bold")
     if device.empty:
@@ -44,10 +44,12 @@ def _row(device: MBusDevice, flow: Flow | None, meter_now: float, width: int) ->
     reading = (number(device.reading, device.unit or ""), "bold")
     rate = "flow -" if flow is None else f"{flow.per_hour:.3f} {flow.unit}"
     details = []
-    if device.timestamp is not None:
+    if device.timestamp is not None and meter_now is not None:
         age = max(0.0, meter_now - device.timestamp.timestamp())
         today = datetime.fromtimestamp(meter_now, device.timestamp.tzinfo)
         details.append(f"at {short_time(device.timestamp, today)}, {duration(age)} ago")
+    elif device.timestamp is not None:
+        details.append(f"at {short_time(device.timestamp)}")  # no meter clock to age it by
     else:
         details.append("capture time unknown")
     if device.valve is not None:

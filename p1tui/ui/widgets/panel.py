@@ -41,25 +41,28 @@ def lines(rows: Iterable[Content | str]) -> Content:
 class ViewText(Static):
     """A Static showing content built from a :class:`View`, repainted only when it changes.
 
-    Subclasses implement :meth:`content`. A text with as many lines as the last one keeps
-    the widget's height, so it is repainted without a relayout (the cheaper path).
+    Subclasses implement :meth:`content`. A text that takes as many lines as the last
+    one (wrapped at the widget's width) keeps the widget's height, so it is repainted
+    without a relayout (the cheaper path).
     """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__("", id=id, classes=classes, markup=False)
         self._shown: Content | None = None
+        self._height: int | None = None
 
     def show(self, view: View) -> None:
         """Render the view's state."""
         self.show_content(self.content(view))
 
     def show_content(self, content: Content) -> None:
-        if content != self._shown:
-            relayout = self._shown is None or (
-                content.plain.count("\n") != self._shown.plain.count("\n")
-            )
-            self._shown = content
-            self.update(content, layout=relayout)
+        if content == self._shown:
+            return
+        width = self.content_size.width
+        height = content.get_height(self.styles, width) if width else None
+        relayout = height is None or height != self._height
+        self._shown, self._height = content, height
+        self.update(content, layout=relayout)
 
     def content(self, view: View) -> Content:
         raise NotImplementedError

@@ -19,7 +19,7 @@ class PhasesPanel(TelegramPanel):
 
     def telegram_content(self, t: Telegram, view: View) -> Content:
         if not t.phases:
-            return Content("this meter reports no per-phase values")
+            return Content("meter sends no per-phase values")
         rows = [line((f"{'':3}{'V':>7}{'A':>6}{'import W':>10}{'export W':>10}", "bold"))]
         for name, phase in sorted(t.phases.items()):
             rows.append(

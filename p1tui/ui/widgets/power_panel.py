@@ -5,10 +5,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Digits, Label, Sparkline, Static
+from textual.widgets import Digits, Label, Static
 
 from ..format import duration, watts
 from ..view import View
+from .net_curve import NetCurve
 
 
 class PowerPanel(Vertical):
@@ -20,7 +21,7 @@ class PowerPanel(Vertical):
         self._direction = Static("", id="direction", markup=False)
         self._import = Digits("-", id="import-digits")
         self._export = Digits("-", id="export-digits")
-        self._curve = Sparkline((), id="curve", summary_function=_mean)
+        self._curve = NetCurve(id="curve")
         self._caption = Static("", id="curve-caption", markup=False)
         self._shown: tuple | None = None
         self._subtitle = ""
@@ -74,14 +75,20 @@ class PowerPanel(Vertical):
         else:
             direction = Content.styled("■ BALANCED: nothing in or out", "bold")
         self._direction.update(direction, layout=False)
-        self._curve.data = series if len(series) >= 2 else ()
+        self._curve.series = series if len(series) >= 2 else ()
         if len(series) >= 2:
             span = duration(m.power.span_seconds(bars))
-            low, high = min(series), max(series)
-            self._caption.update(f"net W, last {span}: {low:.0f} to {high:.0f}", layout=False)
+            self._caption.update(f"{curve_caption(series)}, last {span}", layout=False)
         else:
             self._caption.update("net power curve: collecting…", layout=False)
 
 
-def _mean(values: list[float]) -> float:
-    return sum(values) / len(values) if values else 0.0
+def curve_caption(series: tuple[float, ...]) -> str:
+    """Which way is up, and the most each way: ``▲ import ≤1234 · ▼ export ≤823 W``."""
+    high, low = max(series), min(series)
+    sides = []
+    if high >= 0.5:
+        sides.append(f"▲ import ≤{high:.0f}")
+    if low <= -0.5:
+        sides.append(f"▼ export ≤{-low:.0f}")
+    return f"{' · '.join(sides)} W" if sides else "nothing in or out"

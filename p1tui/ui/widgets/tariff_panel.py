@@ -19,7 +19,7 @@ class TariffPanel(TelegramPanel):
         names = tariff_names(t.variant)
         imp, exp = t.energy_import_kwh, t.energy_export_kwh
         if imp.total is None and exp.total is None:
-            return Content("this meter sends no electricity counters")
+            return Content("meter sends no electricity counters")
         rows = [line((f"{'':11}{'import':>12}{'export':>12}", "bold"))]
         for number_, name, got, sent in (
             (1, names[0], imp.tariff1, exp.tariff1),
