@@ -35,7 +35,7 @@ from pathlib import Path
 from textual.app import App, ComposeResult
 from textual.widgets import Label, Log, Sparkline
 
-from p1tui.dsmr import Framer, parse
+from p1tui.dsmr import Decoder
 from p1tui.link.events import (
     LinkState,
     LinkStats,
@@ -236,7 +236,7 @@ async def feed_day(count: int, size: tuple[int, int]) -> dict:
         config_path=Path("/nonexistent/p1tui-bench.toml"),
         clock=clock,
     )
-    framer = Framer()
+    decoder = Decoder()  # one stream: what the reader does
     marks = {count * q // 4 for q in range(1, 5)}
     samples = []
     started = time.perf_counter()
@@ -246,8 +246,8 @@ async def feed_day(count: int, size: tuple[int, int]) -> dict:
         samples.append({"telegrams": 0, "rss_kib": proc_status_kib("VmRSS")} | structure_sizes(app))
         fed = 0
         for raw in iter_telegrams(SimulatorSettings(start=DAY_START, speed=0), count):
-            for frame in framer.feed(raw):
-                telegram = parse(frame)
+            for frame, telegram in decoder.feed(raw):
+                assert telegram is not None
                 at = telegram.timestamp.timestamp()
                 clock.now = at
                 if fed == 0:

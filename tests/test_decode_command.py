@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -80,3 +81,59 @@ def test_an_output_that_cannot_be_written_is_named_as_such(tmp_path):
         code, _, err = decode(str(capture), stdout=full)
     assert code == 1 and "Traceback" not in err
     assert err == "p1tui decode: cannot write the output: No space left on device\n"
+
+
+def _closed(fd: int, *args: str) -> tuple[int, str]:
+    """``p1tui decode ARGS`` with descriptor ``fd`` closed, as ``<&-`` or ``>&-`` leave it."""
+    err_r, err_w = os.pipe()
+
+    def close_it() -> None:
+        os.close(fd)
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "p1tui", "decode", *args],
+        stdin=subprocess.DEVNULL if fd != 0 else None,
+        stdout=subprocess.DEVNULL if fd != 1 else None,
+        stderr=err_w,
+        preexec_fn=close_it,  # noqa: PLW1509 - runs in the child before exec, nothing else
+    )
+    os.close(err_w)
+    with os.fdopen(err_r, "rb") as err:
+        message = err.read().decode()
+    return process.wait(timeout=60), message
+
+
+def test_a_closed_standard_input_is_one_line_and_exit_2() -> None:
+    for args in ((), ("-",)):
+        code, err = _closed(0, *args)
+        assert code == 2
+        assert err == "p1tui decode: standard input is closed: name a FILE or pipe the data in\n"
+
+
+def test_a_closed_standard_output_is_one_line_and_exit_2() -> None:
+    code, err = _closed(1, str(TELEGRAMS / "openhab__iskra-am550t-3ph-gas__1.txt"))
+    assert code == 2
+    assert err == "p1tui decode: standard output is closed: redirect it to a file or a pipe\n"
+
+
+def test_a_closed_standard_input_does_not_matter_when_files_are_named(tmp_path) -> None:
+    out_r, out_w = os.pipe()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "p1tui",
+            "decode",
+            str(TELEGRAMS / "openhab__iskra-am550t-3ph-gas__1.txt"),
+        ],
+        stdout=out_w,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: os.close(0),  # noqa: PLW1509
+    )
+    os.close(out_w)
+    with os.fdopen(out_r, "rb") as out:
+        lines = out.read().splitlines()
+    assert process.wait(timeout=60) == 0
+    assert len(lines) == 1 and json.loads(lines[0])["crc_ok"] is True
+    assert process.stderr is not None and b"1 telegram," in process.stderr.read()
+    process.stderr.close()

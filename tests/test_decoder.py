@@ -204,3 +204,18 @@ def test_decode_after_close_starts_clean_and_remembers_the_meter(name: str) -> N
     again = decoder.feed(stream[:10_000]) + decoder.close()
     assert again == first
     assert decoder._parser.remembered == remembered
+
+
+def test_a_decoder_that_drops_failed_frames_does_not_parse_them() -> None:
+    good = corpus("unattr-py__lg-e360-3ph__1.txt")[0]
+    bad = good.replace(b"1-0:1.7.0(02.077", b"1-0:1.7.0(02.078")
+    for parse_invalid in (True, False):
+        decoder = Decoder(parse_invalid=parse_invalid)
+        (first, second) = decoder.feed(good + bad)
+        assert first.frame.valid and first.telegram is not None
+        assert not second.frame.valid
+        if parse_invalid:
+            assert second.telegram is not None
+            assert str(second.telegram.power_import_kw) == "2.078"
+        else:
+            assert second.telegram is None

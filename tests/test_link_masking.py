@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from test_link_helpers import NL5, TELEGRAMS, telegram
 
-from p1tui.dsmr import CrcStatus, Framer, parse
+from p1tui.dsmr import CrcStatus, Framer, crc16_arc, parse
 from p1tui.link.masking import IdMasker, mask_value
 
 ALL = sorted(p.name for p in TELEGRAMS.glob("*.txt"))
@@ -79,3 +79,75 @@ def test_mask_value_keeps_length_and_encoding():
     assert mask_value(b"E0032") == b"XXXXX"
     assert mask_value(b"00000000") == b"00000000"
     assert mask_value(b"") == b""
+
+
+KAMSTRUP = "dsmrtools__kamstrup-zabf-gasch2__1.txt"
+LG_E360 = ("unattr-py__lg-e360-3ph__1.txt", "unattr-js__lg-e360-3ph-gas__1.txt")
+
+
+def _ids(t) -> list[str]:
+    ids = [t.equipment_id] + [d.equipment_id for d in t.mbus]
+    return [i.strip() for i in ids if i]
+
+
+def _shared_run(a: str, b: str, size: int = 6) -> str | None:
+    """A run of ``size`` digits found in both strings, if any."""
+    for i in range(len(a) - size + 1):
+        if a[i : i + size].isdigit() and a[i : i + size] in b:
+            return a[i : i + size]
+    return None
+
+
+@pytest.mark.parametrize("name", [KAMSTRUP, *LG_E360])
+def test_the_serial_number_in_the_header_is_masked_too(name):
+    raw = telegram(name)
+    before = parse(frames(raw)[0])
+    (meter_id,) = [i for i in _ids(before) if i == before.equipment_id.strip()]
+    assert _shared_run(before.header, meter_id) is not None  # the header does carry it
+    for chunk in (0, 1, 5):
+        out = masked(raw, chunk)
+        (frame,) = frames(out)
+        assert frame.crc_status is frames(raw)[0].crc_status  # Kamstrup: DSMR 2.2, no CRC
+        assert frame.valid
+        after = parse(frame)
+        assert after.header[:8] == before.header[:8]  # the make and model stay readable
+        assert len(after.header) == len(before.header)
+        for known in _ids(before):
+            assert _shared_run(after.header, known) is None, (after.header, known)
+            assert known.encode() not in out
+            assert known.encode().hex().upper().encode() not in out.upper()
+        # the readings are untouched
+        assert after.energy_import_kwh == before.energy_import_kwh
+        assert [d.reading for d in after.mbus] == [d.reading for d in before.mbus]
+
+
+def test_header_expectations_read_by_hand():
+    assert masked(telegram(KAMSTRUP)).startswith(b"/KMP5 ZABFXXXXXXXXXXXX\r\n")
+    assert masked(telegram(LG_E360[0])).startswith(b"/XMX5LGFXXXXXXXXXXXXX\r\n")
+    # a model number that shares no six digits with the ID stays
+    assert masked(telegram(NL5)).startswith(b"/ISK5\\2M550T-1012\r\n")
+
+
+def test_an_id_repeated_in_another_line_is_masked_there_too():
+    raw = telegram(NL5)
+    meter_id = parse(frames(raw)[0]).equipment_id
+    body = raw[: raw.rindex(b"!")]
+    message = ("meter " + meter_id).encode().hex().upper().encode()
+    body = body + b"0-0:96.13.0(" + message + b")\r\n!"
+    glued = body + b"%04X\r\n" % crc16_arc(body)
+    out = masked(glued)
+    (frame,) = frames(out)
+    assert frame.crc_status is CrcStatus.OK
+    assert parse(frame).text_message == "meter " + "X" * len(meter_id)
+    assert meter_id.encode().hex().upper().encode() not in out
+
+
+def test_a_telegram_cut_short_is_masked_with_the_ids_seen_before():
+    raw = telegram(LG_E360[0])
+    cut = raw[: raw.index(b"0-0:96.1.1")]  # the header, but not yet the ID line
+    out = masked(raw + cut + raw)
+    assert out.count(b"/XMX5LGFXXXXXXXXXXXXX\r\n") == 3
+    assert [f.crc_status for f in frames(out)] == [CrcStatus.OK, CrcStatus.OK]
+    masker = IdMasker()
+    assert masker.feed(raw + cut).count(b"/XMX5LGFXXXXXXXXXXXXX") == 1  # the cut one waits
+    assert masker.close().startswith(b"/XMX5LGFXXXXXXXXXXXXX\r\n")  # ... until the end

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from p1tui.dsmr import values as v
 
@@ -265,3 +267,46 @@ def test_tst12_has_a_fixed_offset_and_compares_equal_to_the_same_instant(group: 
     assert stamp is not None
     assert stamp.tzinfo in (PLUS1, PLUS2)
     assert stamp == stamp.astimezone(timezone.utc)
+
+
+def _stamp_read_plainly(text: str, flag: str) -> datetime | None:
+    """The time stamp read the plain way, digit by digit (no per-minute memory)."""
+    if text.startswith(("000101", "700101")):
+        return None
+    zone = timezone(timedelta(hours=2 if flag in "Ss" else 1))
+    try:
+        return datetime(
+            2000 + int(text[0:2]), int(text[2:4]), int(text[4:6]),
+            int(text[6:8]), int(text[8:10]), int(text[10:12]), tzinfo=zone,
+        )  # fmt: skip
+    except ValueError:
+        return None
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(alphabet="0123456789", min_size=12, max_size=12)
+    | st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31)).map(
+        lambda d: d.strftime("%y%m%d%H%M%S")
+    ),
+    st.sampled_from("SWsw"),
+)
+def test_flagged_time_stamps_read_like_the_plain_reading(text: str, flag: str) -> None:
+    expected = _stamp_read_plainly(text, flag)
+    got = v.timestamp(text + flag)
+    assert got == expected
+    if got is not None and expected is not None:
+        assert got.utcoffset() == expected.utcoffset()
+        assert got.isoformat() == expected.isoformat()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31)))
+def test_unflagged_time_stamps_take_the_meter_zone_offset_of_their_second(moment) -> None:
+    got = v.timestamp(moment.strftime("%y%m%d%H%M%S"))
+    if moment.strftime("%y%m%d").startswith(("000101", "700101")):
+        assert got is None
+        return
+    assert got is not None
+    assert got.replace(tzinfo=None) == moment.replace(microsecond=0)
+    assert got.utcoffset() == moment.replace(microsecond=0, tzinfo=v.METER_ZONE).utcoffset()

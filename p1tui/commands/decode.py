@@ -12,6 +12,7 @@ from typing import BinaryIO, TextIO
 
 from ..dsmr import Decoded, Decoder, FramerStats
 from ..dsmr.export import JsonWriter
+from ..errors import CommandError
 
 CHUNK = 1 << 16
 
@@ -47,24 +48,21 @@ def _chunks(stream: BinaryIO) -> Iterator[bytes]:
         yield chunk
 
 
-def decode_stream(
-    stream: BinaryIO, out: TextIO, decoder: Decoder, *, include_invalid: bool = False
-) -> None:
-    """Decode and write every telegram in ``stream``; counts go to ``decoder.stats``."""
+def decode_stream(stream: BinaryIO, out: TextIO, decoder: Decoder) -> None:
+    """Decode and write every telegram in ``stream``; counts go to ``decoder.stats``.
+
+    Telegrams whose CRC failed are written when the decoder parses them
+    (``Decoder(parse_invalid=True)``, for ``--include-invalid``)."""
     writer = JsonWriter()
     for chunk in _chunks(stream):
-        _write_frames(decoder.feed(chunk), out, writer, include_invalid)
-    _write_frames(decoder.close(), out, writer, include_invalid)
+        _write_frames(decoder.feed(chunk), out, writer)
+    _write_frames(decoder.close(), out, writer)
 
 
-def _write_frames(
-    frames: list[Decoded], out: TextIO, writer: JsonWriter, include_invalid: bool
-) -> None:
-    lines = []
-    for frame, telegram in frames:
-        # telegram None: only a failed frame can be this broken; it is counted already
-        if telegram is not None and (include_invalid or frame.valid):
-            lines.append(writer.write(telegram, frame))
+def _write_frames(frames: list[Decoded], out: TextIO, writer: JsonWriter) -> None:
+    # No telegram: a failed frame (the decoder parses those only for --include-invalid),
+    # or one too broken to parse; either way it is counted in the decoder's stats already.
+    lines = [writer.write(telegram, frame) for frame, telegram in frames if telegram is not None]
     if lines:
         lines.append("")  # the last line's newline, without copying the joined text again
         with _writing():
@@ -97,16 +95,21 @@ def _summary(stats: list[FramerStats]) -> str:
     )
 
 
-def _decode_one(name: str, decoder: Decoder, include_invalid: bool) -> None:
+def _decode_one(name: str, decoder: Decoder) -> None:
     if name == "-":
-        decode_stream(sys.stdin.buffer, sys.stdout, decoder, include_invalid=include_invalid)
+        decode_stream(sys.stdin.buffer, sys.stdout, decoder)
         return
     with open(name, "rb") as stream:
-        decode_stream(stream, sys.stdout, decoder, include_invalid=include_invalid)
+        decode_stream(stream, sys.stdout, decoder)
 
 
 def run(args: argparse.Namespace) -> int:
     """Decode every input; 0 when all were read, 2 when one could not be."""
+    # A closed descriptor (`<&-`, `>&-`) leaves Python no stream at all.
+    if sys.stdout is None:
+        raise CommandError("standard output is closed: redirect it to a file or a pipe")
+    if sys.stdin is None and (not args.files or "-" in args.files):
+        raise CommandError("standard input is closed: name a FILE or pipe the data in")
     with _rare_gc_passes():
         return _decode_all(args)
 
@@ -133,10 +136,10 @@ def _decode_all(args: argparse.Namespace) -> int:
     stats: list[FramerStats] = []
     try:
         for name in args.files or ["-"]:
-            decoder = Decoder()  # one per input: each is its own stream
+            decoder = Decoder(parse_invalid=args.include_invalid)  # one per input
             stats.append(decoder.stats.framer)
             try:
-                _decode_one(name, decoder, args.include_invalid)
+                _decode_one(name, decoder)
             except OSError as error:
                 if isinstance(error, BrokenPipeError):
                     raise

@@ -30,7 +30,8 @@ class ByteStage(Protocol):
 
 
 class Decoded(NamedTuple):
-    """One telegram as framed, and as parsed (None when it could not be)."""
+    """One telegram as framed, and as parsed (None when it could not be, or was not
+    because its CRC failed and the decoder does not parse such frames)."""
 
     frame: Frame
     telegram: Telegram | None
@@ -48,12 +49,19 @@ class DecoderStats:
 class Decoder:
     """Frames and parses one link's stream, behind an optional decryptor."""
 
-    __slots__ = ("_framer", "_parser", "decryptor")
+    __slots__ = ("_framer", "_parser", "decryptor", "parse_invalid")
 
     def __init__(
-        self, decryptor: ByteStage | None = None, *, max_frame_bytes: int = MAX_FRAME_BYTES
+        self,
+        decryptor: ByteStage | None = None,
+        *,
+        parse_invalid: bool = True,
+        max_frame_bytes: int = MAX_FRAME_BYTES,
     ) -> None:
         self.decryptor = decryptor
+        self.parse_invalid = parse_invalid
+        """Whether a frame whose CRC failed is parsed too (a monitor shows it; a program
+        that drops such frames saves the work)."""
         self._framer = Framer(max_frame_bytes)
         self._parser = Parser()
 
@@ -93,6 +101,9 @@ class Decoder:
         parse = self._parser.parse
         decoded = []
         for frame in frames:
+            if not (self.parse_invalid or frame.valid):
+                decoded.append(Decoded(frame, None))
+                continue
             try:
                 telegram: Telegram | None = parse(frame)
             except DSMRError:  # only a failed frame can be this broken; it is counted

@@ -10,6 +10,7 @@ layer then reads the catalogue's objects into typed fields in one pass.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Hashable
 from datetime import datetime
 from decimal import Decimal
@@ -150,7 +151,16 @@ def _groups(body: str) -> tuple[str, ...]:
 # per line: ``found[key] = converter(body)``; _build then assembles the Telegram.
 # Converters take the whole line body; the one-group ones are cached in values.
 
-Key = Hashable
+Key = str
+"""What a line means: a field name, or a section and its field (``"phase0.voltage_v"``).
+Interned strings: their hash is computed once, and a lookup by the very same object is
+decided by identity (a tuple key would be hashed anew at every lookup)."""
+
+
+def _key(*parts: object) -> Key:
+    return sys.intern(".".join(map(str, parts)))
+
+
 Converter = Callable[[str], Any]
 _Built = dict[Hashable, tuple[tuple[Any, ...], Any]]
 """Per section (a register set, an M-Bus channel): its inputs and what was built from
@@ -250,15 +260,15 @@ def _table() -> dict[str, tuple[Key, Converter]]:
     }
     for direction in (1, 2):
         for tariff in range(10):
-            table[f"1-0:{direction}.8.{tariff}"] = (("register", direction, tariff), v.kilo)
+            table[f"1-0:{direction}.8.{tariff}"] = (_key("register", direction, tariff), v.kilo)
     for index, codes in enumerate(_PHASE_CODES):
         for code, name in zip(codes, _PHASE_FIELDS, strict=False):
-            table[f"1-0:{code}"] = (("phase", index, name), v.kilo)
-        table[f"1-0:{codes[4]}"] = (("sags", _PHASES[index]), v.integer)
-        table[f"1-0:{codes[5]}"] = (("swells", _PHASES[index]), v.integer)
+            table[f"1-0:{code}"] = (_key("phase", index, name), v.kilo)
+        table[f"1-0:{codes[4]}"] = (_key("sags", _PHASES[index]), v.integer)
+        table[f"1-0:{codes[5]}"] = (_key("swells", _PHASES[index]), v.integer)
     for channel in MBUS_CHANNELS:
         for code, (name, converter) in _MBUS_FIELDS.items():
-            table[f"0-{channel}:{code}"] = (("mbus", int(channel), name), converter)
+            table[f"0-{channel}:{code}"] = (_key("mbus", int(channel), name), converter)
     return table
 
 
@@ -419,14 +429,15 @@ def _build(
 
 _TARIFFS = range(1, 5)  # NL/BE send 1 and 2; Hungary and Lithuania up to 4
 # Per direction: the meter's own total (x.8.0), then tariffs 1 to 4.
-_REGISTER_KEYS = {d: tuple(("register", d, t) for t in (0, *_TARIFFS)) for d in (1, 2)}
+_REGISTER_KEYS = {d: tuple(_key("register", d, t) for t in (0, *_TARIFFS)) for d in (1, 2)}
 _PHASE_KEYS = tuple(
-    (phase, tuple(("phase", i, name) for name in _PHASE_FIELDS)) for i, phase in enumerate(_PHASES)
+    (phase, tuple(_key("phase", i, name) for name in _PHASE_FIELDS))
+    for i, phase in enumerate(_PHASES)
 )
-_COUNT_KEYS = {kind: tuple((kind, p) for p in _PHASES) for kind in ("sags", "swells")}
+_COUNT_KEYS = {kind: tuple((p, _key(kind, p)) for p in _PHASES) for kind in ("sags", "swells")}
 _MBUS_NAMES = ("device_type", "equipment_id", "reading", "valve")
 _MBUS_KEYS = tuple(
-    (int(n), tuple(("mbus", int(n), name) for name in _MBUS_NAMES)) for n in MBUS_CHANNELS
+    (int(n), tuple(_key("mbus", int(n), name) for name in _MBUS_NAMES)) for n in MBUS_CHANNELS
 )
 
 # The builders below run for every telegram: plain local lookups, no generators.
@@ -478,7 +489,7 @@ def _phases(found: dict[Key, Any]) -> dict[str, Phase]:
 
 
 def _per_phase(found: dict[Key, Any], kind: str) -> dict[str, int | None] | None:
-    counts = {key[1]: found[key] for key in _COUNT_KEYS[kind] if key in found}
+    counts = {phase: found[key] for phase, key in _COUNT_KEYS[kind] if key in found}
     return counts or None
 
 
