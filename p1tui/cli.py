@@ -11,7 +11,18 @@ from . import __version__
 from .errors import CommandError
 from .ui import launch
 
-COMMANDS = ("serve", "decode", "simulate", "record", "detect", "ports")
+COMMANDS = (
+    "serve",
+    "decode",
+    "simulate",
+    "record",
+    "detect",
+    "ports",
+    "import",
+    "history",
+    "export",
+    "prices",
+)
 """Subcommand modules in p1tui.commands, in the order ``--help`` lists them."""
 
 

@@ -47,8 +47,11 @@ KNOWN_KEYS: Mapping[str, frozenset[str]] = {
     # One entry per section: the keys its owner reads. Nested tables (the dated price
     # tables) are the owner's to check; only their names are listed here.
     "serial": _keys("port baudrate bytesize parity stopbits"),  # this module
-    "history": _keys("db timezone keep_minutes_days"),  # p1tui/store
-    "prices": _keys("currency import export gas water daily"),  # p1tui/store
+    "history": _keys("db timezone keep_minutes_days batch_seconds"),  # p1tui/store/settings.py
+    "prices": _keys(
+        "currency contract import import_tariff1 import_tariff2 export export_tariff1 "
+        "export_tariff2 gas water fixed_per_day"
+    ),  # p1tui/store/prices.py
     "collector": _keys("listen"),  # p1tui/collector
     "mqtt": _keys(
         "url username password password_file topic_prefix discovery_prefix ca_file "

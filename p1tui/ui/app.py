@@ -20,12 +20,16 @@ from ..link.events import LinkEvent, StatsUpdated
 from ..link.fanout import FanOut
 from ..link.settings import SerialSettings, SourceSettings
 from ..link.source import LinkError
+from ..store.browse import HistoryAccess
+from ..store.recorder import Recorder
+from ..store.settings import HistorySettings
 from .feed import LinkFeed
 from .live import Monitor
-from .messages import ApplySettings, DetectionDone, LinkActivity, SaveSettings
+from .messages import ApplySettings, DetectionDone, HistoryNotice, LinkActivity, SaveSettings
 from .screens.base import MonitorScreen
 from .screens.dashboard import DashboardScreen
 from .screens.help import HelpScreen
+from .screens.history import HistoryScreen
 from .screens.log import LogScreen
 from .screens.settings import SettingsScreen
 from .view import View
@@ -68,11 +72,13 @@ class P1App(App[None]):
         "dashboard": DashboardScreen,
         "log": LogScreen,
         "settings": SettingsScreen,
+        "history": HistoryScreen,
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "switch_mode('dashboard')", "Dashboard"),
         Binding("l", "switch_mode('log')", "Log"),
         Binding("s", "switch_mode('settings')", "Settings"),
+        Binding("h", "switch_mode('history')", "History"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("f1", "help", "Help", show=False, priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
@@ -96,6 +102,8 @@ class P1App(App[None]):
         clock: Callable[[], float] = time.time,
         save_dir: Path | None = None,
         detector: Detector | None = None,
+        history_access: HistoryAccess | None = None,
+        record_into: HistorySettings | None = None,
         exit_on_signals: bool = False,
     ) -> None:
         super().__init__()
@@ -108,6 +116,11 @@ class P1App(App[None]):
         self.clock = clock
         self.save_dir = Path.cwd() if save_dir is None else save_dir
         self.detector = detector
+        self.history_access = history_access
+        """Where the History screen reads (None: no history configured)."""
+        self.record_into = record_into
+        """The history a real meter's telegrams are recorded into (None: never record)."""
+        self.recorder: Recorder | None = None
         self.exit_on_signals = exit_on_signals
         self._resume_after_detect = False
         self._detection: threading.Event | None = None
@@ -161,12 +174,31 @@ class P1App(App[None]):
         if self.reader is not None:
             self.reader.stop(timeout=1.0)
         self.feed.close()
+        self._record(False)
 
     def _start_reader(self, settings: SourceSettings) -> None:
+        self._record(isinstance(settings, SerialSettings))
         if self.reader_factory is None:
             return
         self.reader = self.reader_factory(settings, self.link_events.publish)
         self.reader.start()
+
+    def _record(self, live: bool) -> None:
+        """Record a real meter (serial or network) into the history; never a demo or replay."""
+        if live and self.recorder is None and self.record_into is not None:
+            subscription = self.link_events.subscribe("history")
+            self.recorder = Recorder(self.record_into, subscription, self._history_problem)
+            self.recorder.start()
+        elif not live and self.recorder is not None:
+            recorder, self.recorder = self.recorder, None
+            recorder.stop()
+
+    def _history_problem(self, problem: str | None) -> None:
+        if problem is not None:
+            self.post_message(HistoryNotice(problem))
+
+    def on_history_notice(self, message: HistoryNotice) -> None:
+        self.notify(message.text, title="History", severity="warning", timeout=10, markup=False)
 
     def on_link_activity(self, _: LinkActivity) -> None:
         events = self.feed.drain()
@@ -201,6 +233,7 @@ class P1App(App[None]):
         # status bar shows the new port as connecting, never the old port's verdict.
         self.monitor.apply_all(self.feed.drain(), self.clock())
         self.monitor.new_link()
+        self._record(isinstance(settings, SerialSettings))
         if self.reader is None:
             self._start_reader(settings)
         self.notify(f"reading {settings.describe()}", markup=False)

@@ -10,6 +10,7 @@ import argparse
 import functools
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import config as config_file
 from ..cli_options import baudrate
@@ -22,6 +23,10 @@ from ..link.settings import (
     SimulatorSettings,
     SourceSettings,
 )
+
+if TYPE_CHECKING:
+    from ..store.browse import HistoryAccess
+    from ..store.settings import HistorySettings
 
 VARIANTS = ("nl5", "nl4", "nl2", "be")
 SERIAL_OPTIONS = ("baudrate", "bytesize", "parity", "stopbits")
@@ -65,6 +70,13 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--variant", dest="app_variant", choices=VARIANTS, help="demo: the meter generation"
+    )
+    group.add_argument(
+        "--db",
+        dest="app_db",
+        type=Path,
+        metavar="PATH",
+        help="the history the History screen reads (default: [history] db in the config)",
     )
 
 
@@ -139,18 +151,38 @@ def run(args: argparse.Namespace) -> int:
     from ..sources import make_any_source  # noqa: PLC0415
     from .app import P1App  # noqa: PLC0415
 
+    access, record_into, problem = history_setup(loaded.config, args.app_db)
+    notices = [*loaded.notices, *([problem] if problem else [])]
     app = P1App(
         settings,
         reader_factory=functools.partial(Reader, source_factory=make_any_source),
         list_ports=detected_ports,
         config_path=config_file.config_path(),
-        config_problem="\n".join(loaded.notices) or None,
+        config_problem="\n".join(notices) or None,
         saved_serial=loaded.config.serial,
         detector=detect_settings,
+        history_access=access,
+        record_into=record_into,
         exit_on_signals=True,
     )
     app.run()
     return app.return_code or 0
+
+
+def history_setup(
+    config: config_file.Config, db: Path | None
+) -> tuple[HistoryAccess | None, HistorySettings | None, str | None]:
+    """Where the History screen reads and a real meter is recorded, or None and why."""
+    from ..store.browse import HistoryAccess  # noqa: PLC0415
+    from ..store.prices import parse_prices  # noqa: PLC0415
+    from ..store.settings import history_settings  # noqa: PLC0415
+
+    try:
+        settings = history_settings(config.section("history"), db)
+        prices = parse_prices(config.section("prices"))
+    except ValueError as error:
+        return None, None, f"the history is off: {error}"
+    return HistoryAccess(settings.db, settings.timezone, prices), settings, None
 
 
 def detected_ports() -> list[tuple[str, str]]:

@@ -17,6 +17,7 @@ HELP = """\
   d        dashboard: power, counters, phases, gas/water/heat, events
   l        raw log: the last telegrams as sent, with their CRC verdict
   s        settings: port, serial settings, presets, detection
+  h        history: energy, gas, water and costs per hour, day or month
   ? or F1  this help (escape or ? closes it); F1 works in text fields too
   ctrl+q   quit
   tab      move between fields and panels; arrows scroll
@@ -26,6 +27,11 @@ HELP = """\
   w        save the selected telegram to a file in the current directory
   tab      to the telegram, then ← → or ctrl+pgup/pgdn for long lines
   A line marked ? has an OBIS code the catalogue does not know.
+
+[b]History[/b]
+  ← →      previous / next period     t   back to the meter's current period
+  1 2 3 4  a day (per hour), week, month (per day) or year (per month)
+  Import is drawn upwards, export downwards; an hour without data has no bar.
 
 [b]Settings[/b]
   ctrl+r   apply: switch to these settings now (or enter on the port)
