@@ -17,6 +17,8 @@ import pytest
 from process_helpers import Command
 from test_link_helpers import MeterServer, day_of_telegrams, serial_pty, write_all
 
+from p1tui.dsmr import Framer, parse
+
 TIMEOUT = 30
 
 
@@ -104,9 +106,12 @@ def test_every_client_gets_every_telegram_byte_for_byte_while_one_never_reads(en
             reader.close()
         stuck.close()
     assert any("link up: telegrams arriving" in line for line in command.lines)
-    assert command.lines[-1].endswith("stopped: 150 telegrams, 1 with a failed CRC, 5 clients"), (
-        command.lines
-    )
+    framer = Framer()
+    stamps = [parse(f).timestamp.timestamp() for f in framer.feed(stream) + framer.close()]
+    minutes = len({int(ts - 1) // 60 for ts in stamps})  # a minute holds (t, t + 60]
+    assert command.lines[-1].endswith(
+        f"stopped: 150 telegrams, 1 with a failed CRC, 5 clients, {minutes} minutes written"
+    ), command.lines
 
 
 def test_a_client_that_stops_reading_is_dropped_and_the_log_names_it(env):
@@ -345,3 +350,83 @@ def test_the_systemd_unit_starts_the_installed_script(env):
     )
     assert done.returncode == 0
     assert f"\nExecStart={INSTALLED} serve\n" in done.stdout
+
+
+def test_a_second_collector_on_the_same_store_is_refused_naming_the_first(env, tmp_path):
+    db = tmp_path / "shared.sqlite3"
+    with serial_pty() as (_meter, path), serve(env, "--port", path, "--db", str(db)) as first:
+        assert first.wait_line("history: recording into", timeout=TIMEOUT).endswith(str(db))
+        with serial_pty() as (_other_meter, other_path):
+            second = run_serve(env, "--port", other_path, "--db", str(db), "--listen", ":0")
+        assert second.returncode == 1
+        assert second.stderr.startswith(
+            f"p1tui serve: the history store {db} is already being recorded into by "
+            f"process {first.process.pid} (p1tui serve --port {path} --db {db}"
+        ), second.stderr
+        assert second.stderr.count("\n") == 1
+        assert first.stop(signal.SIGTERM) == 0
+
+
+def test_kill_9_and_a_restart_keep_the_history_exact(env, tmp_path):
+    """The counters make every period exact: a kill loses at most the batch in flight
+    (a few seconds of power statistics), never energy, and corrupts nothing."""
+    import sqlite3
+
+    from store_helpers import sim_bytes, telegrams
+
+    from p1tui.store import HistoryWriter, open_store
+
+    raw = sim_bytes("2026-01-12T10:00:00+01:00", 900, variant="nl5")  # 15 min, 1 s apart
+    stamps = [int(t.timestamp.timestamp()) for t in telegrams(raw)]
+    db = tmp_path / "history.sqlite3"
+
+    def committed_up_to() -> int:
+        if not db.exists():
+            return 0
+        with sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True) as conn:
+            return conn.execute("SELECT coalesce(max(cts), 0) FROM minute").fetchone()[0]
+
+    def run_collector(part: list[bytes]) -> Command:
+        command = serve(env, "--port", path, "--db", str(db), "--verbose")
+        command.wait_line("open, waiting for the first telegram", timeout=TIMEOUT)
+        for telegram in part:
+            write_all(meter, telegram)
+        return command
+
+    with serial_pty() as (meter, path):
+        with run_collector(raw[:450]) as first:
+            deadline = time.monotonic() + TIMEOUT
+            while committed_up_to() < stamps[300]:  # a batch or two are on disk
+                assert time.monotonic() < deadline, first.lines
+                time.sleep(0.1)
+            first.process.send_signal(signal.SIGKILL)
+            first.finish()
+        with run_collector(raw[450:]) as second:
+            deadline = time.monotonic() + TIMEOUT
+            while committed_up_to() < stamps[-1]:
+                assert time.monotonic() < deadline, second.lines
+                time.sleep(0.1)
+            assert second.stop(signal.SIGTERM) == 0
+
+    reference = tmp_path / "reference.sqlite3"  # the same telegrams, never interrupted
+    with open_store(reference) as store:
+        writer = HistoryWriter(store)
+        for telegram in telegrams(raw):
+            writer.add(telegram, 0.0)
+        writer.close()
+
+    def rows(path: Path, sql: str) -> list[tuple]:
+        with sqlite3.connect(path) as conn:
+            return conn.execute(sql).fetchall()
+
+    assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+    counters = "SELECT t, cts, i1, i2, i0, e1, e2, e0 FROM {} ORDER BY t"
+    # The counters at every hour's end, hence the energy of every period, are exact.
+    assert rows(db, counters.format("hour")) == rows(reference, counters.format("hour"))
+    # One meter, one series: the restart is no meter swap or counter reset.
+    series = "SELECT slot, medium, c1, c2, c3, c4, c5, c6, reason FROM series ORDER BY id"
+    assert rows(db, series) == rows(reference, series)
+    # Every minute after the restart's first is whole again, power statistics included.
+    restarted = stamps[450] - stamps[450] % 60 + 60
+    after = f"SELECT * FROM minute WHERE t >= {restarted} ORDER BY t"
+    assert rows(db, after) == rows(reference, after) != []

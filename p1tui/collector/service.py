@@ -4,17 +4,19 @@
 
     source -> Reader -> FanOut -+-> re-serve (TCP clients)
                                 +-> journal (log lines, counters)
-                                +-> history store (when there is one)
+                                +-> history (HistoryWriter, batched transactions)
 
 The reader only appends events to each consumer's bounded queue, so a slow disk or fifty
 TCP clients never hold up the meter's port. Each consumer drains its own queue in its
 own thread; :meth:`Collector.stop` stops the reader first, ends the fan-out so every
-consumer finishes what is queued, then closes the clients.
+consumer finishes what is queued (the history writes its last batch), then closes the
+clients.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +26,7 @@ from ..link.fanout import FanOut, Subscription
 from ..link.reader import Reader
 from ..link.settings import SourceSettings
 from ..link.tcp_server import ClientEvent, TcpServer
+from ..store import HistoryWriter, StoreConsumer, StoreError, open_store
 from .listen import ListenAddress
 
 SUMMARY_EVERY = 15 * 60.0
@@ -75,6 +78,8 @@ class Journal:
         self._log = log
         self.telegrams = 0
         self.crc_failures = 0
+        self.first_minute: int | None = None
+        """The history's minute (``t`` of its row) of the first telegram since the start."""
         self._down_reason: str | None = None
         """Why the link is down, once said: the retries that follow are not news."""
         self._problem: str | None = None
@@ -84,6 +89,9 @@ class Journal:
             if isinstance(event, TelegramReceived):
                 if event.frame.valid:
                     self.telegrams += 1
+                    stamp = event.telegram.timestamp if event.telegram else None
+                    if self.first_minute is None and stamp is not None:
+                        self.first_minute = (int(stamp.timestamp()) - 1) // 60 * 60
                 else:
                     self.crc_failures += 1
                     self._log.debug("telegram with a failed CRC: %s", event.frame.problem or "")
@@ -131,9 +139,11 @@ class Collector:
         listen: ListenAddress,
         log: logging.Logger,
         *,
+        history: HistoryWriter | None = None,
         reader_factory: Callable[..., Reader] = Reader,
         summary_every: float = SUMMARY_EVERY,
     ) -> None:
+        """``history``: the writer of the store to record into (None: no history)."""
         self.log = log
         self.settings = settings
         self.summary_every = summary_every
@@ -144,16 +154,19 @@ class Collector:
             EventConsumer(self.fanout.subscribe("journal"), self.journal.handle),
             EventConsumer(self.fanout.subscribe("re-serve"), self._reserve),
         ]
+        self.history = history
+        self._recorder: StoreConsumer | None = None
+        self._history_queue: Subscription | None = None
+        if history is not None:
+            self._history_queue = self.fanout.subscribe("history")
+            self._recorder = StoreConsumer(
+                self._history_queue, history, on_problem=self._history_problem
+            )
         self.reader = reader_factory(settings, self.fanout.publish)
-        self.started_at = time.monotonic()
 
     @property
     def address(self) -> str:
         return self.server.address
-
-    def add_consumer(self, consumer: EventConsumer) -> None:
-        """One more job fed by the link (the history writer); before :meth:`start`."""
-        self.consumers.append(consumer)
 
     def start(self) -> None:
         self.server.start()
@@ -164,8 +177,12 @@ class Collector:
                 "listening on %s: other machines on the network can read the meter",
                 self.address,
             )
+        if self.history is not None:
+            self.log.info("history: recording into %s", self.history.store.path)
         for consumer in self.consumers:
             consumer.start()
+        if self._recorder is not None:
+            self._recorder.start()
         self.reader.start()
 
     def run_until(self, stop: threading.Event) -> None:
@@ -196,11 +213,13 @@ class Collector:
             f"{journal.crc_failures} with a failed CRC, "
             f"{_count(self.server.clients, 'client')}"
         )
-        lost = [
-            f"{c.subscription.name} {c.subscription.dropped}"
-            for c in self.consumers
-            if c.subscription.dropped
-        ]
+        if self.history is not None:
+            minutes = self._minutes_written()
+            text += f", {'?' if minutes is None else _count(minutes, 'minute')} written"
+        queues = [c.subscription for c in self.consumers]
+        if self._history_queue is not None:
+            queues.append(self._history_queue)
+        lost = [f"{q.name} {q.dropped}" for q in queues if q.dropped]
         if lost:
             text += f"; events lost by slow consumers: {', '.join(lost)}"
         return text
@@ -209,6 +228,10 @@ class Collector:
         """Stop reading, let the consumers finish their queues, close the clients."""
         self.reader.stop(timeout=STOP_TIMEOUT)
         self.fanout.end()  # the consumers take what is queued, then end
+        if self._recorder is not None:
+            self._recorder.stop()  # writes the last batch
+            assert self._history_queue is not None
+            self._history_queue.close()
         for consumer in self.consumers:
             consumer.join()
         summary = self.summary()
@@ -223,6 +246,27 @@ class Collector:
         ]
         if telegrams:
             self.server.send(b"".join(telegrams))
+
+    def _minutes_written(self) -> int | None:
+        """Minute rows in the store since the first telegram of this run (committed ones:
+        read through a connection of its own, as any reader of the store would)."""
+        first = self.journal.first_minute
+        if first is None or self.history is None:
+            return 0
+        try:
+            with open_store(self.history.store.path, readonly=True) as store:
+                row = store.conn.execute(
+                    "SELECT count(DISTINCT t) FROM minute WHERE t >= ?", (first,)
+                ).fetchone()
+        except (StoreError, sqlite3.Error):
+            return None
+        return int(row[0])
+
+    def _history_problem(self, problem: str | None) -> None:
+        if problem is None:
+            self.log.info("history: writing again")
+        else:
+            self.log.error("history: %s", problem)
 
     def _client_event(self, event: ClientEvent) -> None:
         if event.connected:

@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 
 from .. import config as config_file
@@ -18,16 +19,17 @@ from ..config import BYTESIZES, PARITIES, STOPBITS
 from ..errors import CommandError
 from ..link.settings import SerialSettings
 from ..link.tcp_server import TcpServerError
+from ..store import HistoryWriter, Store, StoreError, StoreLocked, load_history_settings, open_store
 
 SERIAL_OPTIONS = ("baudrate", "bytesize", "parity", "stopbits")
 
 DESCRIPTION = """\
-Read the meter day and night and share it: every valid telegram is re-served, byte
-for byte, to every client of a TCP server (127.0.0.1:2323 unless --listen or the
-config's [collector] listen says otherwise), so the monitor, Home Assistant's DSMR
-integration or any program that reads a network P1 dongle can use the meter at the
-same time. The port and serial settings come from the config when not given. Log lines
-go to stderr; SIGTERM or ctrl+c stops it.
+Read the meter day and night, keep its history (`p1tui history` shows it) and share
+it: every valid telegram is re-served, byte for byte, to every client of a TCP server
+(127.0.0.1:2323 unless --listen or the config's [collector] listen says otherwise), so
+the monitor, Home Assistant's DSMR integration or any program that reads a network P1
+dongle can use the meter at the same time. The port and serial settings come from the
+config when not given. Log lines go to stderr; SIGTERM or ctrl+c stops it.
 """
 EXAMPLES = """\
 examples:
@@ -66,6 +68,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="HOST:PORT",
         help="where TCP clients connect (default 127.0.0.1:2323: this machine only; "
         "0.0.0.0:2323 lets the whole network read the meter)",
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        metavar="PATH",
+        help="the history store to record into (default: [history] db in the config, "
+        "else the user's data directory)",
     )
     volume = parser.add_mutually_exclusive_group()
     volume.add_argument(
@@ -109,6 +118,8 @@ def service_arguments(args: argparse.Namespace) -> list[str]:
             words += [f"--{name}", f"{value:g}" if isinstance(value, float) else str(value)]
     if args.listen is not None:
         words += ["--listen", str(args.listen)]
+    if args.db is not None:
+        words += ["--db", str(args.db.expanduser().absolute())]
     words += ["--quiet"] if args.quiet else ["--verbose"] if args.verbose else []
     return words
 
@@ -123,10 +134,20 @@ def run(args: argparse.Namespace) -> int:
     for notice in loaded.notices:
         log.warning("%s", notice)
     settings = serial_settings(args, loaded.config.serial)
+    store: Store | None = None
     try:
         listen = args.listen or configured_listen(loaded.config)
-        collector = Collector(settings, listen, log)
-    except (ValueError, TcpServerError) as error:
+        history = load_history_settings(args.db)
+        store = open_store(history.db)  # StoreLocked names the collector that has it
+        writer = HistoryWriter(
+            store,
+            keep_minutes_days=history.keep_minutes_days,
+            flush_every=history.batch_seconds,
+        )
+        collector = Collector(settings, listen, log, history=writer)
+    except (ValueError, TcpServerError, StoreError, StoreLocked) as error:
+        if store is not None:
+            store.close()
         print(f"p1tui serve: {error}", file=sys.stderr)
         return 1
     stop = threading.Event()
@@ -147,4 +168,5 @@ def run(args: argparse.Namespace) -> int:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         collector.stop()
+        store.close()
     return 0

@@ -34,8 +34,11 @@ def free_port() -> int:
 
 
 def monitor_in_tmux(session: str, config: Path) -> None:
+    """``p1tui`` with no option, with the config ``config`` and a data directory (the
+    history) beside it."""
     command = (
-        f"env P1TUI_CONFIG={shlex.quote(str(config))} TEXTUAL_ANIMATIONS=none "
+        f"env P1TUI_CONFIG={shlex.quote(str(config))} "
+        f"XDG_DATA_HOME={shlex.quote(str(config.parent))} TEXTUAL_ANIMATIONS=none "
         f"{shlex.quote(sys.executable)} -m p1tui; echo EXIT=$?; sleep 30"
     )
     tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", command)
