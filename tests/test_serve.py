@@ -264,13 +264,23 @@ def test_a_bad_listen_address_is_a_usage_error(env):
     assert "argument --listen: 'localhost' is not an address like 127.0.0.1:2323" in done.stderr
 
 
-def test_the_systemd_unit_runs_this_p1tui_as_this_user(env):
-    done = run_serve(env, "--print-systemd-unit", "--port", "/dev/ttyUSB0", "--listen", ":2323")
+def test_the_systemd_unit_runs_this_p1tui_as_this_user(env, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a relative --db becomes absolute: a unit has no cwd
+    args = ["--port", "/dev/ttyUSB0", "--listen", ":2323", "--db", "my history.sqlite3"]
+    done = subprocess.run(
+        [sys.executable, "-m", "p1tui", "serve", "--print-systemd-unit", *args],
+        capture_output=True,
+        text=True,
+        env={**env, "PYTHONPATH": str(Path(__file__).parent.parent)},
+        timeout=TIMEOUT,
+        check=False,
+    )
     assert done.returncode == 0 and done.stderr == ""
     unit = done.stdout
     (exec_start,) = [line for line in unit.splitlines() if line.startswith("ExecStart=")]
     assert exec_start == (
         f"ExecStart={sys.executable} -m p1tui serve --port /dev/ttyUSB0 --listen 127.0.0.1:2323"
+        f" --db '{tmp_path / 'my history.sqlite3'}'"
     )
     assert "\nRestart=on-failure\n" in unit
     assert "\nSupplementaryGroups=dialout\n" in unit
