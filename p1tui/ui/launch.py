@@ -16,6 +16,7 @@ from .. import config as config_file
 from ..cli_options import baudrate
 from ..collector.listen import configured_listen, running_collector
 from ..errors import CommandError
+from ..keys import add_key_options, meter_keys
 from ..link.settings import (
     CollectorSettings,
     ReplaySettings,
@@ -25,10 +26,11 @@ from ..link.settings import (
 )
 
 if TYPE_CHECKING:
+    from ..dsmr.dlms import MeterKeys
     from ..store.browse import HistoryAccess
     from ..store.settings import HistorySettings
 
-VARIANTS = ("nl5", "nl4", "nl2", "be")
+VARIANTS = ("nl5", "nl4", "nl2", "be", "lu")
 SERIAL_OPTIONS = ("baudrate", "bytesize", "parity", "stopbits")
 
 
@@ -69,7 +71,10 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         "--seed", dest="app_seed", type=int, metavar="N", help="demo: the household's seed"
     )
     group.add_argument(
-        "--variant", dest="app_variant", choices=VARIANTS, help="demo: the meter generation"
+        "--variant",
+        dest="app_variant",
+        choices=VARIANTS,
+        help="demo: the meter generation (lu: a Luxembourg Smarty)",
     )
     group.add_argument(
         "--db",
@@ -78,12 +83,16 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="the history the History screen reads (default: [history] db in the config)",
     )
+    add_key_options(group, prefix="app_")
 
 
 def source_settings(
-    args: argparse.Namespace, saved: SerialSettings | None
+    args: argparse.Namespace, saved: SerialSettings | None, keys: MeterKeys | None = None
 ) -> SourceSettings | None:
-    """What to read, from the options and the saved config; None opens the settings form."""
+    """What to read, from the options and the saved config; None opens the settings form.
+
+    ``keys``: the meter's keys; the demo meter encrypts with them when ``--key`` is given.
+    """
     serial_given = {
         name: getattr(args, f"app_{name}")
         for name in SERIAL_OPTIONS
@@ -103,6 +112,7 @@ def source_settings(
             variant=args.app_variant or "nl5",
             seed=1 if args.app_seed is None else args.app_seed,
             speed=speed,
+            keys=keys if args.app_key else None,
         )
     if args.app_replay is not None:
         path: Path = args.app_replay
@@ -145,7 +155,9 @@ def collector_to_attach(
 def run(args: argparse.Namespace) -> int:
     """Run the monitor until the user quits; return the exit status."""
     loaded = config_file.load()
-    settings = source_settings(args, loaded.config.serial)
+    warnings: list[str] = []
+    keys = meter_keys(args, loaded.config.section("meter"), prefix="app_", warn=warnings.append)
+    settings = source_settings(args, loaded.config.serial, keys)
     collector = collector_to_attach(args, loaded.config)
     if collector is not None:
         settings = collector
@@ -155,10 +167,10 @@ def run(args: argparse.Namespace) -> int:
     from .app import P1App  # noqa: PLC0415
 
     access, record_into, problem = history_setup(loaded.config, args.app_db)
-    notices = [*loaded.notices, *([problem] if problem else [])]
+    notices = [*loaded.notices, *([problem] if problem else []), *warnings]
     app = P1App(
         settings,
-        reader_factory=functools.partial(Reader, source_factory=make_any_source),
+        reader_factory=functools.partial(Reader, source_factory=make_any_source, keys=keys),
         list_ports=detected_ports,
         config_path=config_file.config_path(),
         config_notices=notices,
