@@ -11,7 +11,7 @@ from datetime import date, datetime
 from ..dsmr import Variant
 from ..store.periods import Period, period_of, store_zone
 from ..store.prices import Prices
-from ..store.report import events, figure, summary
+from ..store.report import events, figure, peak_lines, summary
 from ..ui.format import tariff_names
 from .history_db import (
     add_db_option,
@@ -120,6 +120,15 @@ def _part_label(entry: dict, period: Period) -> str:
     return f"{day.strftime('%a')} {stamp[:10]}"
 
 
+def _peak_grid(peaks: list[dict]) -> list[str]:
+    """A year's monthly peaks in kW, six months a line (``-``: none for that month)."""
+    cells = [
+        f"{date.fromisoformat(peak['month'] + '-01').strftime('%b')} {figure(peak['kw']):>6}"
+        for peak in peaks
+    ]
+    return ["         " + "  ".join(cells[i : i + 6]) for i in range(0, len(cells), 6)]
+
+
 def table(result: dict, period: Period, prices: Prices, tariff_names: tuple[str, str]) -> str:
     """The period as a table for the terminal (fits 80 columns)."""
     name = (
@@ -158,6 +167,9 @@ def table(result: dict, period: Period, prices: Prices, tariff_names: tuple[str,
     lines.append(
         f"{'Gas':<8} {figure(result['gas_m3'])} m3     Water {figure(result['water_m3'])} m3"
     )
+    lines += peak_lines(result["peaks"], period.kind, 8)
+    if period.kind == "year" and any(peak["kw"] is not None for peak in result["peaks"]):
+        lines += _peak_grid(result["peaks"])
     cost = result["cost"]
     if cost is not None:
         lines.append(f"{'Cost':<8} {cost['currency']} {cost['total']:.2f} in total")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import events_from, plain, wait_until
+from conftest import events_from, plain, screen_text, wait_until
 
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from store_helpers import sim_bytes, write_capture
@@ -78,6 +78,30 @@ async def test_arrows_step_and_digits_switch_the_period(make_app, store) -> None
         await _title(app, pilot, "Week 2026-W43")
         await pilot.press("t", "1")
         await _title(app, pilot, "Saturday 2026-10-24")
+
+
+async def test_a_belgian_meters_monthly_peak_is_on_screen(make_app, tmp_path: Path) -> None:
+    raw = sim_bytes("2026-03-01T18:00:00+01:00", 1800, variant="be")  # a 1 s meter
+    db = tmp_path / "be.sqlite3"
+    assert main(["import", "--db", str(db), str(write_capture(tmp_path / "be.txt", raw))]) == 0
+    last = events_from(raw[-1])
+    peak = last[0].telegram.peak_demand
+    app = make_app(history_access=HistoryAccess(db))
+    async with app.run_test(size=(80, 24)) as pilot:
+        for event in last:
+            app.feed(event)
+        await pilot.pause()
+        await pilot.press("h")
+        await _title(app, pilot, "Sunday 2026-03-01")
+        await pilot.pause()
+        line = f"Peak {peak.month_max_kw:.3f} kW on Sun 2026-03-01 {peak.month_max_at:%H:%M}"
+        assert line in plain(app.screen.query_one("#history-totals"))
+        assert line in screen_text(app)  # not cut off at 80x24
+        await pilot.press("4")
+        await _title(app, pilot, "Year 2026")
+        await pilot.pause()
+        assert "Peaks highest" in screen_text(app)
+        assert "months" in plain(app.screen.query_one("#history-totals"))
 
 
 async def test_says_plainly_when_there_is_no_history(make_app, tmp_path: Path) -> None:
