@@ -6,7 +6,7 @@ import asyncio
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import ClassVar, Protocol
 
@@ -97,7 +97,7 @@ class P1App(App[None]):
         reader_factory: ReaderFactory | None,
         list_ports: PortLister,
         config_path: Path | None = None,
-        config_problem: str | None = None,
+        config_notices: Sequence[str] = (),
         saved_serial: SerialSettings | None = None,
         clock: Callable[[], float] = time.time,
         save_dir: Path | None = None,
@@ -111,7 +111,8 @@ class P1App(App[None]):
         self.reader_factory = reader_factory
         self.list_ports = list_ports
         self.config_path = config_path
-        self.config_problem = config_problem
+        self.config_notices = tuple(config_notices)
+        """What is wrong with the config file, each said once when the app starts."""
         self.saved_serial = saved_serial
         self.clock = clock
         self.save_dir = Path.cwd() if save_dir is None else save_dir
@@ -148,14 +149,8 @@ class P1App(App[None]):
             loop = asyncio.get_running_loop()
             for signum in EXIT_SIGNALS:
                 loop.add_signal_handler(signum, self.exit)
-        if self.config_problem:
-            self.notify(
-                self.config_problem,
-                title="Config file",
-                severity="warning",
-                timeout=15,
-                markup=False,
-            )
+        for notice in self.config_notices:
+            self.notify(notice, title="Config file", severity="warning", timeout=15, markup=False)
         self.feed.start()
         if self.settings is None:
             self.switch_mode("settings")
@@ -234,15 +229,16 @@ class P1App(App[None]):
     def apply(self, settings: SourceSettings) -> None:
         """Switch the link to ``settings`` now."""
         self.settings = settings
-        if self.reader is not None:
-            self.reader.change_settings(settings)  # from here on only the new link reports
-        # What the old link said before the switch is applied first, then forgotten: the
-        # status bar shows the new port as connecting, never the old port's verdict.
+        # What the old link said is applied first, then forgotten: the status bar shows the
+        # new port as connecting, never the old port's verdict. The new link's first event
+        # ("opening ...") comes after anything the old one still says, so it has the last word.
         self.monitor.apply_all(self.feed.drain(), self.clock())
         self.monitor.new_link()
         self._record(isinstance(settings, SerialSettings))
         if self.reader is None:
             self._start_reader(settings)
+        else:
+            self.reader.change_settings(settings)
         self.notify(f"reading {settings.describe()}", markup=False)
         self.refresh_view()
 
@@ -261,7 +257,6 @@ class P1App(App[None]):
             self.notify(str(error), severity="error", timeout=15, markup=False)
             return
         self.saved_serial = settings
-        self.config_problem = None
         self.notify(f"saved to {path}", markup=False)
 
     def action_help(self) -> None:

@@ -101,7 +101,10 @@ def source_settings(
         if str(path) == "-":
             raise CommandError("the monitor cannot replay standard input; give a file name")
         if not os.access(path, os.R_OK) or not path.is_file():
-            reason = "no such file" if not path.exists() else "not a readable file"
+            if not path.exists():
+                reason = "no such file"
+            else:
+                reason = "it is a directory" if path.is_dir() else "not a readable file"
             raise CommandError(f"cannot replay {path}: {reason}")
         return ReplaySettings(path, speed)
     port = args.app_port if args.app_port is not None else (saved.port if saved else None)
@@ -133,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
         reader_factory=functools.partial(Reader, source_factory=make_any_source),
         list_ports=detected_ports,
         config_path=config_file.config_path(),
-        config_problem="\n".join(notices) or None,
+        config_notices=notices,
         saved_serial=loaded.config.serial,
         detector=detect_settings,
         history_access=access,
