@@ -172,7 +172,7 @@ def table(result: dict, period: Period, prices: Prices, tariff_names: tuple[str,
         lines += _peak_grid(result["peaks"])
     cost = result["cost"]
     if cost is not None:
-        lines.append(f"{'Cost':<8} {cost['currency']} {cost['total']:.2f} in total")
+        lines.append(f"{'Cost':<8} {cost['currency']} {figure(cost['total'], 2)} in total")
         shown = [
             f"{name:<7}{cost[name]:>8.2f} ({cost['sources'][name]})"
             for name in ("import", "export", "gas", "water", "fixed")

@@ -139,7 +139,9 @@ class CostCalculator:
             value = round(part.amount, 4) if part.sources else None
             result[name] = value
             total += value or 0.0
-        result["total"] = round(total, 4)
+        # Nothing priced in the range (dynamic prices cover other hours only): unknown, not 0.
+        priced = any(part.sources for part in parts.values())
+        result["total"] = round(total, 4) if priced else None
         result["sources"] = {
             name: "+".join(sorted(part.sources)) if part.sources else None
             for name, part in parts.items()

@@ -54,7 +54,7 @@ def totals_text(result: PeriodResult) -> str:
         ]
         sources = sorted({s for s in cost["sources"].values() if s})
         lines.append(
-            f"Cost {cost['currency']} {cost['total']:.2f}: {', '.join(parts)} "
+            f"Cost {cost['currency']} {figure(cost['total'], 2)}: {', '.join(parts)} "
             f"({' + '.join(sources)})"
         )
     return "\n".join(lines)
