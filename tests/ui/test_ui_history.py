@@ -226,3 +226,22 @@ def test_snapshot_of_the_day_the_clocks_go_back(snap_compare, make_app, store) -
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=open_history)
+
+
+@pytest.mark.parametrize("largest", [0.75, 42.5, 312.0, 1450.0])
+def test_the_bars_stay_in_their_columns_whatever_the_scale(largest: float) -> None:
+    """A year's months reach hundreds of kWh: the scale beside the axis keeps 7 columns."""
+    from p1tui.ui.widgets.history_chart import render_bars
+
+    months = [largest / 2] * 11 + [largest]
+    lines = render_bars(
+        months, [largest] + [None] * 11, [f"{m:02d}" for m in range(1, 13)], (80, 16)
+    )
+    axis = next(i for i, line in enumerate(lines) if "┼" in line)
+    assert lines[axis].index("┼") == 6
+    top, bottom = lines[0], lines[-2]
+    assert float(top[:7]) == pytest.approx(largest, rel=0.01)
+    assert float(bottom[:7]) == pytest.approx(-largest, rel=0.01)
+    assert top[7:].rstrip().endswith("█")  # the largest month reaches the top, last column
+    assert len(top.rstrip()) == len(lines[axis].rstrip())  # ... aligned with the axis' end
+    assert bottom[7] == "█"  # the first month's export reaches the bottom, first column
