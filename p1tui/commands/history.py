@@ -9,19 +9,11 @@ import sys
 from datetime import date, datetime
 
 from ..dsmr import Variant
-from ..store.periods import Period, period_of, store_zone
+from ..store.periods import Period, meter_variant, period_of
 from ..store.prices import Prices
 from ..store.report import events, figure, peak_lines, summary
 from ..ui.format import tariff_names
-from .history_db import (
-    add_db_option,
-    database_errors,
-    history_settings,
-    open_history,
-    prices_setting,
-    read_config,
-    standard_output,
-)
+from .history_db import add_db_option, reading_history, standard_output
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -77,18 +69,12 @@ def chosen_period(args: argparse.Namespace, zone) -> Period:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = read_config("history")
-    settings = history_settings(args, config)
-    prices = prices_setting(config)
-    with open_history(settings, readonly=True) as store, database_errors(settings.db):
-        zone = store_zone(store.conn, settings.timezone)
+    with reading_history(args, "history") as (store, zone, prices):
         period = chosen_period(args, zone)
         result = summary(store.conn, period, prices, part_costs=args.format != "json")
         noted = events(store.conn, period)
-        variant = store.conn.execute(
-            "SELECT variant FROM series WHERE slot = 0 ORDER BY first_ts DESC LIMIT 1"
-        ).fetchone()
-    names = tariff_names(Variant(variant[0]) if variant and variant[0] else None)
+        variant = meter_variant(store.conn)
+    names = tariff_names(Variant(variant) if variant else None)
     with standard_output():
         if args.format == "json":
             print(json.dumps(result))
