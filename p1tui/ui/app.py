@@ -211,7 +211,14 @@ class P1App(App[None]):
             self.refresh_view()
 
     def refresh_view(self) -> None:
-        """Repaint the current screen from the monitor's state, in one batch."""
+        """Repaint the current screen from the monitor's state, in one batch.
+
+        Not once the app stops running: Textual takes the screens down while the link's
+        wake-ups (and a screen's pending resume) are still being handled, and the feed
+        only closes at unmount, after the screens are gone.
+        """
+        if not self.is_running:
+            return
         screen = self.screen
         if not isinstance(screen, MonitorScreen) or not screen.is_mounted:
             return
