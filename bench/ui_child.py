@@ -258,7 +258,6 @@ async def feed_day(count: int, size: tuple[int, int]) -> dict:
                     bytes_received=(fed + 1) * len(raw),
                     bytes_per_second=len(raw),
                     last_telegram_at=at,
-                    learned_interval=1.0,
                 )
                 app.feed(StatsUpdated(stats))
                 fed += 1

@@ -61,7 +61,6 @@ def link_events(*arrivals: tuple[bytes, float], now: float | None = None) -> lis
     totals = LinkStats(
         telegrams_ok=stats.frames_ok,
         crc_failures=stats.crc_failures,
-        learned_interval=status.period,
         last_telegram_at=arrivals[-1][1],
     )
     return [*events, StatsUpdated(totals)]
