@@ -85,6 +85,32 @@ async def test_pause_holds_the_list_and_save_writes_the_telegram(make_app, tmp_p
         assert listing.row_count == 2
 
 
+def footer_keys(app) -> str:
+    """The footer line as shown: each key followed by what it does now."""
+    return " ".join(screen_text(app).splitlines()[-1].split())
+
+
+async def test_the_footer_says_p_resumes_while_paused(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        for event in telegram_events(NL5, NOW - 2):
+            app.feed(event)
+        await pilot.press("l")
+        await pilot.pause()
+        assert "p Pause" in footer_keys(app)
+        assert "Resume" not in footer_keys(app)
+        await pilot.press("p")
+        await pilot.pause()
+        assert "p Resume" in footer_keys(app)
+        assert "Pause" not in footer_keys(app)
+        assert app.screen.query_one("#telegrams").border_title == "PAUSED"
+        await pilot.press("p")
+        await pilot.pause()
+        assert "p Pause" in footer_keys(app)
+        assert "Resume" not in footer_keys(app)
+        assert app.screen.query_one("#telegrams").border_title == "Telegrams"
+
+
 async def test_raw_log_memory_is_bounded(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
