@@ -60,8 +60,8 @@ class P1App(App[None]):
     """Dashboard, raw log and settings over one reader.
 
     Everything the outside world provides is injected, so tests run the real app on
-    fixed telegrams: ``reader_factory=None`` runs without a reader (feed events through
-    :attr:`feed`), ``clock`` fixes the time, ``config_path`` keeps the user's file out.
+    fixed telegrams: ``reader_factory=None`` runs without a reader (publish events into
+    :attr:`link_events`), ``clock`` fixes the time, ``config_path`` keeps the user's file out.
     ``exit_on_signals`` (the command line's app; an app run in a test's thread cannot
     take signals) quits on SIGTERM and SIGHUP.
     """
