@@ -8,6 +8,7 @@ import sys
 from dataclasses import dataclass
 
 from ..errors import CommandError
+from ..keys import meter_keys
 from ..sim.legal_time import Moment, parse_iso
 from ..sim.outputs import Output, OutputError, TcpServerOutput, open_output
 from ..sim.pacing import Pacer
@@ -28,6 +29,8 @@ examples:
   p1tui simulate --start 2026-06-21T00:00:00+02:00 --count 86400 --speed 0 --out june.txt
   p1tui simulate --out /dev/ttyUSB1                # a serial port (null-modem cable)
   p1tui simulate --out tcp://127.0.0.1:2323        # then: p1tui --port socket://127.0.0.1:2323
+  p1tui simulate --variant lu --key 000102030405060708090A0B0C0D0E0F --count 3 \\
+      | P1TUI_KEY=000102030405060708090A0B0C0D0E0F p1tui decode   # an encrypting Smarty
 """
 
 
@@ -85,7 +88,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--variant",
         choices=tuple(VARIANTS),
         default="nl5",
-        help="nl5 = DSMR 5 (default), nl4 = DSMR 4.2, nl2 = DSMR 2.2, be = Belgian Fluvius",
+        help="nl5 = DSMR 5 (default), nl4 = DSMR 4.2, nl2 = DSMR 2.2, be = Belgian Fluvius, "
+        "lu = Luxembourg Smarty (every 10 s)",
+    )
+    parser.add_argument(
+        "--key",
+        metavar="HEX",
+        help="encrypt every telegram with this key (32 hex digits of your choosing), as "
+        "Luxembourg and Austrian meters do",
+    )
+    parser.add_argument(
+        "--auth-key",
+        metavar="HEX",
+        help="with --key: the authentication key (default: Luxembourg's fixed key)",
     )
     parser.add_argument(
         "--no-water", action="store_true", help="leave out the water meter on M-Bus channel 2"
@@ -135,7 +150,9 @@ def run(args: argparse.Namespace) -> int:
         start = None if args.start is None else parse_iso(args.start)
     except ValueError as error:
         raise CommandError(f"--start: {error}") from None
-    simulator = Simulator(args.variant, args.seed, start, water=not args.no_water)
+    # The built-in meter's key is made up: no config, no environment, no warning.
+    keys = meter_keys(args, environ={}, warn=None) if args.key or args.auth_key else None
+    simulator = Simulator(args.variant, args.seed, start, water=not args.no_water, keys=keys)
     try:
         output = open_output(args.out, simulator.profile.serial, flat_out=args.speed == 0)
     except OutputError as error:

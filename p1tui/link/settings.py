@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..dsmr.dlms import MeterKeys
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,16 +63,18 @@ class SimulatorSettings:
     """The built-in meter."""
 
     variant: str = "nl5"
-    """nl5, nl4, nl2 or be."""
+    """nl5, nl4, nl2, be or lu."""
     seed: int = 1
     speed: float = 1.0
     start: str | None = None
     """ISO time of the simulated clock's start; None means now."""
     water: bool = True
+    keys: MeterKeys | None = field(default=None, repr=False)
+    """Encrypt every telegram with these keys, as a Luxembourg or Austrian meter does."""
 
     def describe(self) -> str:
-        """``demo meter (nl5)``."""
-        return f"demo meter ({self.variant})"
+        """``demo meter (nl5)``, ``demo meter (lu, encrypted)``."""
+        return f"demo meter ({self.variant}{', encrypted' if self.keys else ''})"
 
 
 SourceSettings = SerialSettings | ReplaySettings | SimulatorSettings
