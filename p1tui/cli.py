@@ -12,6 +12,7 @@ from .errors import CommandError
 from .ui import launch
 
 COMMANDS = (
+    "serve",
     "decode",
     "simulate",
     "record",

@@ -1,4 +1,5 @@
-"""Where the bytes come from: a serial port or URL, a replay file, or the built-in meter."""
+"""Where the bytes come from: a serial port or URL, a replay file, the built-in meter, or
+a running collector."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..dsmr.dlms import MeterKeys
+
+from .address import format_address
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,4 +80,26 @@ class SimulatorSettings:
         return f"demo meter ({self.variant}{', encrypted' if self.keys else ''})"
 
 
-SourceSettings = SerialSettings | ReplaySettings | SimulatorSettings
+@dataclass(frozen=True, slots=True)
+class CollectorSettings:
+    """A running collector (``p1tui serve``): its re-served stream, read over TCP."""
+
+    host: str
+    port: int
+
+    @property
+    def address(self) -> str:
+        """``127.0.0.1:2323`` (``[::1]:2323``)."""
+        return format_address(self.host, self.port)
+
+    @property
+    def serial(self) -> SerialSettings:
+        """The same stream as a pyserial ``socket://`` link, which is how it is read."""
+        return SerialSettings(f"socket://{self.address}")
+
+    def describe(self) -> str:
+        """``via collector 127.0.0.1:2323``."""
+        return f"via collector {self.address}"
+
+
+SourceSettings = SerialSettings | ReplaySettings | SimulatorSettings | CollectorSettings

@@ -14,9 +14,16 @@ from typing import TYPE_CHECKING
 
 from .. import config as config_file
 from ..cli_options import baudrate
+from ..collector.listen import configured_listen, running_collector
 from ..errors import CommandError
 from ..keys import add_key_options, meter_keys
-from ..link.settings import ReplaySettings, SerialSettings, SimulatorSettings, SourceSettings
+from ..link.settings import (
+    CollectorSettings,
+    ReplaySettings,
+    SerialSettings,
+    SimulatorSettings,
+    SourceSettings,
+)
 
 if TYPE_CHECKING:
     from ..dsmr.dlms import MeterKeys
@@ -31,9 +38,10 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     """The monitor's options on the top-level parser (dests start with ``app_``)."""
     group = parser.add_argument_group(
         "monitor (when no COMMAND is given)",
-        "With no option, p1tui opens the port saved in the config file, or the settings "
-        "form when none is saved. Serial settings not given come from the config, else "
-        "115200 8N1 (DSMR 4 and 5).",
+        "With no option, p1tui attaches to a running collector (p1tui serve: the config's "
+        "[collector] listen address, else 127.0.0.1:2323), else opens the port saved in "
+        "the config file, or the settings form when none is saved. Serial settings not "
+        "given come from the config, else 115200 8N1 (DSMR 4 and 5).",
     )
     source = group.add_mutually_exclusive_group()
     source.add_argument(
@@ -130,12 +138,29 @@ def source_settings(
     )
 
 
+def collector_to_attach(
+    args: argparse.Namespace, config: config_file.Config
+) -> CollectorSettings | None:
+    """With no source option at all, the collector that answers at the configured address."""
+    given = [getattr(args, f"app_{name}") for name in ("port", "replay", *SERIAL_OPTIONS)]
+    if args.app_demo or any(value is not None for value in given):
+        return None
+    try:
+        listen = configured_listen(config)
+    except ValueError as error:
+        raise CommandError(f"{config_file.config_path()}: {error}") from None
+    return running_collector(listen)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the monitor until the user quits; return the exit status."""
     loaded = config_file.load()
     warnings: list[str] = []
     keys = meter_keys(args, loaded.config.section("meter"), prefix="app_", warn=warnings.append)
     settings = source_settings(args, loaded.config.serial, keys)
+    collector = collector_to_attach(args, loaded.config)
+    if collector is not None:
+        settings = collector
     from ..link.detect import detect_settings  # noqa: PLC0415
     from ..link.reader import Reader  # noqa: PLC0415
     from ..sources import make_any_source  # noqa: PLC0415
