@@ -19,6 +19,7 @@ from ..config import BYTESIZES, PARITIES, STOPBITS
 from ..errors import CommandError
 from ..link.settings import SerialSettings
 from ..link.tcp_server import TcpServerError
+from ..mqtt.settings import MqttSettings, from_section, parse_url
 from ..store import HistoryWriter, Store, StoreError, StoreLocked, load_history_settings, open_store
 
 SERIAL_OPTIONS = ("baudrate", "bytesize", "parity", "stopbits")
@@ -70,6 +71,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "0.0.0.0:2323 lets the whole network read the meter)",
     )
     parser.add_argument(
+        "--mqtt",
+        type=_mqtt_url,
+        metavar="URL",
+        help="publish to this MQTT broker with Home Assistant discovery: mqtt://HOST[:PORT] "
+        "or mqtts://HOST[:PORT] (user, password and the rest: the config's [mqtt] section)",
+    )
+    parser.add_argument(
         "--db",
         type=Path,
         metavar="PATH",
@@ -118,10 +126,28 @@ def service_arguments(args: argparse.Namespace) -> list[str]:
             words += [f"--{name}", f"{value:g}" if isinstance(value, float) else str(value)]
     if args.listen is not None:
         words += ["--listen", str(args.listen)]
+    if args.mqtt is not None:
+        words += ["--mqtt", args.mqtt]
     if args.db is not None:
         words += ["--db", str(args.db.expanduser().absolute())]
     words += ["--quiet"] if args.quiet else ["--verbose"] if args.verbose else []
     return words
+
+
+def _mqtt_url(text: str) -> str:
+    try:
+        parse_url(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+def mqtt_settings(args: argparse.Namespace, config: config_file.Config) -> MqttSettings | None:
+    """The broker to publish to (``--mqtt`` over ``[mqtt] url``), or None for none."""
+    section = config.section("mqtt")
+    if args.mqtt is None and "url" not in section:
+        return None
+    return from_section(section, url=args.mqtt, base_dir=config_file.config_path().parent)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -136,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
     settings = serial_settings(args, loaded.config.serial)
     store: Store | None = None
     try:
+        mqtt = mqtt_settings(args, loaded.config)
         listen = args.listen or configured_listen(loaded.config)
         history = load_history_settings(args.db)
         store = open_store(history.db)  # StoreLocked names the collector that has it
@@ -145,6 +172,11 @@ def run(args: argparse.Namespace) -> int:
             flush_every=history.batch_seconds,
         )
         collector = Collector(settings, listen, log, history=writer)
+        publisher = None
+        if mqtt is not None:
+            from ..mqtt import start_mqtt  # noqa: PLC0415 - paho only when publishing
+
+            publisher = start_mqtt(mqtt, collector.fanout, log=log)
     except (ValueError, TcpServerError, StoreError, StoreLocked) as error:
         if store is not None:
             store.close()
@@ -167,6 +199,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-        collector.stop()
+        collector.stop()  # ends the fan-out: the publisher says offline and ends
+        if publisher is not None:
+            publisher.stop()
         store.close()
     return 0
