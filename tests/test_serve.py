@@ -440,3 +440,38 @@ def test_kill_9_and_a_restart_keep_the_history_exact(env, tmp_path):
     restarted = stamps[450] - stamps[450] % 60 + 60
     after = f"SELECT * FROM minute WHERE t >= {restarted} ORDER BY t"
     assert rows(db, after) == rows(reference, after) != []
+
+
+def test_an_encrypting_meter_is_read_with_the_key_from_the_config(env, tmp_path):
+    """The key comes from [meter] key (never the command line): clients get the decrypted
+    telegrams, and neither the log nor the systemd unit ever holds the key."""
+    from p1tui.dsmr.decryptor import encrypt_frame
+    from p1tui.dsmr.dlms import MeterKeys, parse_key
+
+    key = "0123456789ABCDEF0123456789ABCDEF"
+    config = tmp_path / "config.toml"
+    config.write_text(f'[meter]\nkey = "{key}"\n', encoding="utf-8")
+    config.chmod(0o600)
+    keys = MeterKeys(parse_key(key, "encryption key"))
+    sent = list(day_of_telegrams(20))
+    with serial_pty() as (meter, path), serve(env, "--port", path, "--verbose") as command:
+        port = serving_port(command)
+        command.wait_line("open, waiting for the first telegram", timeout=TIMEOUT)
+        client = Client(port)
+        command.wait_line(f"client {client.address} connected", timeout=TIMEOUT)
+        for counter, telegram in enumerate(sent, start=1):
+            write_all(meter, encrypt_frame(telegram, keys, b"SAG\x00\x00\x00\x00\x01", counter))
+            time.sleep(0.005)
+        stream = b"".join(sent)
+        assert client.wait_bytes(len(stream)) == stream
+        assert command.stop(signal.SIGTERM) == 0
+        client.close()
+    unit = subprocess.run(
+        [sys.executable, "-m", "p1tui", "serve", "--port", "/dev/ttyUSB0", "--print-systemd-unit"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for text in (*command.lines, unit):
+        assert key not in text and key.lower() not in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import signal
 import sys
 import threading
@@ -17,6 +18,8 @@ from ..collector.service import Collector
 from ..collector.systemd import systemd_unit
 from ..config import BYTESIZES, PARITIES, STOPBITS
 from ..errors import CommandError
+from ..keys import add_key_options, meter_keys
+from ..link.reader import Reader
 from ..link.settings import SerialSettings
 from ..link.tcp_server import TcpServerError
 from ..mqtt.settings import MqttSettings, from_section, parse_url
@@ -64,6 +67,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--bytesize", type=int, choices=BYTESIZES)
     parser.add_argument("--parity", type=str.upper, choices=PARITIES)
     parser.add_argument("--stopbits", type=float, choices=STOPBITS)
+    add_key_options(parser)
     parser.add_argument(
         "--listen",
         type=_listen,
@@ -161,6 +165,8 @@ def run(args: argparse.Namespace) -> int:
     for notice in loaded.notices:
         log.warning("%s", notice)
     settings = serial_settings(args, loaded.config.serial)
+    # An encrypting meter's keys; never written into the systemd unit (service_arguments).
+    keys = meter_keys(args, loaded.config.section("meter"), warn=lambda w: log.warning("%s", w))
     store: Store | None = None
     try:
         mqtt = mqtt_settings(args, loaded.config)
@@ -172,7 +178,13 @@ def run(args: argparse.Namespace) -> int:
             keep_minutes_days=history.keep_minutes_days,
             flush_every=history.batch_seconds,
         )
-        collector = Collector(settings, listen, log, history=writer)
+        collector = Collector(
+            settings,
+            listen,
+            log,
+            history=writer,
+            reader_factory=functools.partial(Reader, keys=keys),
+        )
         publisher = None
         if mqtt is not None:
             from ..mqtt import TodayTotals, start_mqtt  # noqa: PLC0415 - paho only when publishing
