@@ -443,32 +443,32 @@ def _build(
     crc: tuple[CrcStatus, int | None, int | None],
     built: _Built,
 ) -> Telegram:
+    get = found.get
     crc_status, crc_received, crc_computed = crc
-    version = found.get("version_be") or found.get("version_nl")
-    return Telegram(
-        header=header,
-        lines=lines,
-        crc_status=crc_status,
-        crc_received=crc_received,
-        crc_computed=crc_computed,
-        variant=detect_variant(header, found, crc_status),
-        dsmr_version=version,
-        timestamp=found.get("timestamp"),
-        equipment_id=found.get("equipment_id") or found.get("logical_name"),
-        tariff=found.get("tariff"),
-        power_import_kw=found.get("power_import_kw"),
-        power_export_kw=found.get("power_export_kw"),
-        energy_import_kwh=_registers(found, 1, built),
-        energy_export_kwh=_registers(found, 2, built),
-        phases=_phases(found),
-        power_failures=found.get("power_failures"),
-        long_power_failures=found.get("long_power_failures"),
-        power_failure_log=found.get("power_failure_log"),
-        voltage_sags=_per_phase(found, "sags"),
-        voltage_swells=_per_phase(found, "swells"),
-        text_message=found.get("text_message"),
-        peak_demand=_peak_demand(found),
-        mbus=_mbus(found, built),
+    return Telegram(  # positional, in the order of the fields: one of these per telegram
+        header,
+        lines,
+        crc_status,
+        crc_received,
+        crc_computed,
+        detect_variant(header, found, crc_status),
+        get("version_be") or get("version_nl"),
+        get("timestamp"),
+        get("equipment_id") or get("logical_name"),
+        get("tariff"),
+        get("power_import_kw"),
+        get("power_export_kw"),
+        _registers(found, 1, built),
+        _registers(found, 2, built),
+        _phases(found),
+        get("power_failures"),
+        get("long_power_failures"),
+        get("power_failure_log"),
+        _per_phase(found, "sags"),
+        _per_phase(found, "swells"),
+        get("text_message"),
+        _peak_demand(found),
+        _mbus(found, built),
     )
 
 
@@ -534,7 +534,10 @@ def _phases(found: dict[Key, Any]) -> dict[str, Phase]:
 
 
 def _per_phase(found: dict[Key, Any], kind: str) -> dict[str, int | None] | None:
-    counts = {phase: found[key] for phase, key in _COUNT_KEYS[kind] if key in found}
+    counts = {}
+    for phase, key in _COUNT_KEYS[kind]:
+        if key in found:
+            counts[phase] = found[key]
     return counts or None
 
 
