@@ -522,6 +522,9 @@ def _register_set(total: Decimal | None, *tariffs: Decimal | None) -> Registers:
     return Registers(tariffs[0], tariffs[1], total)
 
 
+_new_phase = tuple.__new__  # what Phase(...) does, without its Python-level __new__
+
+
 def _phases(found: dict[Key, Any]) -> dict[str, Phase]:
     get = found.get
     phases = {}
@@ -529,7 +532,7 @@ def _phases(found: dict[Key, Any]) -> dict[str, Phase]:
         voltage, current = get(k_voltage), get(k_current)
         power_import, power_export = get(k_import), get(k_export)
         if not (voltage is current is power_import is power_export is None):
-            phases[name] = Phase(voltage, current, power_import, power_export)
+            phases[name] = _new_phase(Phase, (voltage, current, power_import, power_export))
     return phases
 
 
