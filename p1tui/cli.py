@@ -10,7 +10,17 @@ from collections.abc import Sequence
 from . import __version__
 from .errors import CommandError
 
-COMMANDS = ("decode", "simulate", "record", "detect", "ports")
+COMMANDS = (
+    "decode",
+    "simulate",
+    "record",
+    "detect",
+    "ports",
+    "import",
+    "history",
+    "export",
+    "prices",
+)
 """Subcommand modules in p1tui.commands, in the order ``--help`` lists them."""
 
 

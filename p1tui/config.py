@@ -19,17 +19,21 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
+import re
 import shlex
 import stat
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
 from .link.settings import SerialSettings
+
+if TYPE_CHECKING:
+    from tomlkit import TOMLDocument
 
 ENV_VAR = "P1TUI_CONFIG"
 """Overrides the config file's path (tests, several meters on one machine)."""
@@ -47,8 +51,11 @@ KNOWN_KEYS: Mapping[str, frozenset[str]] = {
     # One entry per section: the keys its owner reads. Nested tables (the dated price
     # tables) are the owner's to check; only their names are listed here.
     "serial": _keys("port baudrate bytesize parity stopbits"),  # this module
-    "history": _keys("db timezone keep_minutes_days"),  # p1tui/store
-    "prices": _keys("currency import export gas water daily"),  # p1tui/store
+    "history": _keys("db timezone keep_minutes_days batch_seconds"),  # p1tui/store/settings.py
+    "prices": _keys(
+        "currency contract import import_tariff1 import_tariff2 export export_tariff1 "
+        "export_tariff2 gas water fixed_per_day"
+    ),  # p1tui/store/prices.py
     "collector": _keys("listen"),  # p1tui/collector
     "mqtt": _keys(
         "url username password password_file topic_prefix discovery_prefix ca_file "
@@ -174,11 +181,14 @@ def save_serial(serial: SerialSettings, path: Path | None = None) -> Path:
             f"cannot save to {path}: it is not valid TOML ({error}); fix it or move it away"
         ) from None
     _set_serial(document, serial)
-    _replace_atomically(target, tomlkit.dumps(document), path)
+    saved = tomlkit.dumps(document)
+    if "\r\n" in text:  # tomlkit ends the lines it adds with LF alone
+        saved = re.sub(r"(?<!\r)\n", "\r\n", saved)
+    _replace_atomically(target, saved, path)
     return path
 
 
-def _set_serial(document: Any, serial: SerialSettings) -> None:
+def _set_serial(document: TOMLDocument, serial: SerialSettings) -> None:
     """Set the form's keys in ``[serial]``; a key already holding the value keeps its spelling."""
     import tomlkit  # noqa: PLC0415
 

@@ -183,6 +183,16 @@ def test_save_keeps_windows_line_ends_outside_serial(config_path):
     assert config.load().config.serial == ACM
 
 
+def test_keys_a_save_adds_to_a_windows_file_get_windows_line_ends(config_path):
+    """The form adds the keys the user left out; they must not be the only LF lines."""
+    config_path.parent.mkdir()
+    config_path.write_bytes(b'# mine\r\n[serial]\r\nport = "/dev/ttyUSB0"\r\n')
+    config.save_serial(ACM)
+    data = config_path.read_bytes()
+    assert b"bytesize = 7\r\n" in data
+    assert data.count(b"\n") == data.count(b"\r\n") == 7
+
+
 def test_save_writes_through_a_symlink(config_path, tmp_path):
     target = write(tmp_path / "dotfiles" / "p1tui.toml", HAND_WRITTEN)
     config_path.parent.mkdir()

@@ -17,6 +17,9 @@ FORBIDDEN = (
     ("p1tui.ui", "p1tui.commands"),  # the monitor's launcher and the commands are peers
     ("p1tui.ui", "p1tui.cli"),
     ("p1tui.commands", "p1tui.cli"),  # the CLI dispatches to the commands, not the reverse
+    ("p1tui.store", "p1tui.commands"),  # the history is a library the front ends use
+    ("p1tui.store", "p1tui.ui"),
+    ("p1tui.store", "p1tui.cli"),
     ("p1tui.errors", "p1tui"),  # shared by every front end: imports nothing of p1tui
     ("p1tui.cli_options", "p1tui"),
 )

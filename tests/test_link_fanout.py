@@ -209,3 +209,16 @@ def test_after_the_end_a_consumer_takes_what_is_pending_then_stops_waiting():
     assert not consumer._thread.is_alive()  # its get_batch(None) returned: the loop ended
     assert consumer.events == [state(n) for n in range(4)]
     assert sub.ended and sub.get(timeout=None) is None
+
+
+def test_a_consumer_that_subscribes_after_the_end_does_not_wait_for_ever():
+    """A consumer started late (the link already stopped) must not hang its shutdown."""
+    fanout = FanOut()
+    fanout.end()
+    late = fanout.subscribe("late")
+    assert late.ended
+    done = threading.Event()
+    threading.Thread(target=lambda: (late.get_batch(10, None), done.set()), daemon=True).start()
+    assert done.wait(WAIT)
+    fanout.publish(state(0))
+    assert late.pending == 0

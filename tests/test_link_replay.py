@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from test_link_helpers import NL5, NL22, day_of_telegrams, restamped, telegram
@@ -124,3 +125,10 @@ def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(LinkError) as error:
         make_source(ReplaySettings(tmp_path / "nope.txt")).open()
     assert str(error.value) == f"no such file: {tmp_path / 'nope.txt'}."
+
+
+@pytest.mark.parametrize(
+    ("speed", "said"), [(1.0, "x1"), (10.0, "x10"), (0.5, "x0.5"), (0.0, "as fast as possible")]
+)
+def test_a_replay_describes_its_pace_in_words(speed, said):
+    assert ReplaySettings(Path("capture.raw"), speed).describe() == f"replay capture.raw {said}"

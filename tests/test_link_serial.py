@@ -140,6 +140,7 @@ def test_not_a_serial_port(tmp_path):
     with pytest.raises(LinkError) as error:
         SerialSource(SerialSettings(str(plain))).open()
     assert str(error.value) == f"{plain} is not a serial port."
+    assert f"p1tui --replay {plain}" in error.value.advice  # a capture given as the port
 
 
 def test_invalid_setting_is_a_clear_error():

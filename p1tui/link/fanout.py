@@ -141,12 +141,20 @@ class FanOut:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._subscriptions: tuple[Subscription, ...] = ()
+        self._ended = False
 
     def subscribe(self, name: str, maxsize: int = DEFAULT_MAXSIZE) -> Subscription:
-        """A new subscription that receives every event published from now on."""
+        """A new subscription that receives every event published from now on.
+
+        After :meth:`end` it is ended at once: nothing more will come, so its consumer
+        must not wait for ever.
+        """
         subscription = Subscription(self, name, maxsize)
         with self._lock:
             self._subscriptions = (*self._subscriptions, subscription)
+            ended = self._ended
+        if ended:
+            subscription.end()
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
@@ -168,5 +176,7 @@ class FanOut:
         """The link is done (the reader stopped): every consumer drains what it has, then
         its ``get``/``get_batch`` return at once instead of waiting. For a clean shutdown
         that loses nothing: stop the reader, ``end()``, join the consumers."""
+        with self._lock:
+            self._ended = True
         for subscription in self._subscriptions:
             subscription.end()

@@ -13,7 +13,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import io
+import os
 import select
+import shlex
 import socket
 from urllib.parse import urlsplit
 
@@ -165,6 +167,9 @@ def open_error(port: str, error: BaseException) -> LinkError:
     if code == errno.ENOTTY or (
         isinstance(error.__context__, TERMIOS_ERROR) and error.__context__.args[0] == errno.ENOTTY
     ):
+        if os.path.isfile(port):  # most likely a capture given to --port instead of --replay
+            replay = f"A recording is played with `p1tui --replay {shlex.quote(port)}`. "
+            return LinkUnusable(f"{port} is not a serial port.", replay + PORTS_ADVICE)
         return LinkUnusable(f"{port} is not a serial port.", PORTS_ADVICE)
     if "Could not configure port" in str(error):
         return LinkError(f"{port} is not a serial port.", PORTS_ADVICE)

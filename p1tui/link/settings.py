@@ -48,9 +48,10 @@ class ReplaySettings:
     loop: bool = False
 
     def describe(self) -> str:
-        """``replay capture.txt x1``."""
+        """``replay capture.txt x1``; ``--speed 0`` is ``as fast as possible``, not ``x0``."""
         name = "stdin" if self.path is None else str(self.path)
-        return f"replay {name} x{self.speed:g}"
+        pace = "as fast as possible" if self.speed == 0 else f"x{self.speed:g}"
+        return f"replay {name} {pace}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,11 +38,25 @@ REOPEN_MIN = 15.0
 reopened port, delivers within one period)."""
 UNKNOWN_PERIOD = 10.0
 """The period assumed when only one telegram was ever seen: the slowest meters'."""
+REASON_REFRESH = 10.0
+"""While stale, the reason (which says how long) is said again this often at most."""
 DIAGNOSE_EVERY = 1.0
 """Seconds between looks at the bytes for a diagnosis (it reads a few kB)."""
 INTERVAL_SAMPLES = 9
 MIN_GAP = 0.05
 """Telegrams closer than this came in one burst (a backlog), not one period apart."""
+
+
+STOPPED = Diagnosis(
+    "telegrams stopped: the port is open but nothing arrives.",
+    "Check that the cable is still in the meter's P1 port (the USB adapter alone stays "
+    "present) and firmly seated; p1tui reopens the port until telegrams return.",
+)
+STOPPED_NETWORK = Diagnosis(
+    "telegrams stopped: connected, but nothing arrives.",
+    "Check that the dongle is powered, on the network and still plugged into the meter's "
+    "P1 port; p1tui reconnects until telegrams return.",
+)
 
 
 class SilentLink(LinkError):
@@ -57,6 +71,11 @@ def age_words(seconds: float) -> str:
     if seconds < 3600:
         return f"{seconds // 60} min"
     return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+
+
+def period_words(seconds: float) -> str:
+    """``10 s``, ``1 s``, ``0.1 s``: a meter's period (sped up in a replay or simulation)."""
+    return f"{seconds:.0f} s" if seconds >= 1 else f"{seconds:.2g} s"
 
 
 class LinkStatus:
@@ -83,6 +102,7 @@ class LinkStatus:
         """When the last valid telegram arrived, on any connection of this link."""
         self._opened_at: float | None = None
         self._checked_at = float("-inf")
+        self._reason_at = float("-inf")
         self.reopen_due = False
         """Set by :meth:`tick`: the link worked, then went silent; close and reopen it."""
 
@@ -131,7 +151,9 @@ class LinkStatus:
         events: list[LinkEvent] = []
         if valid:
             last = self.last_valid
-            if last is not None and now - last >= MIN_GAP:
+            # A gap that spans an outage or a reopening is not the meter's period.
+            same_connection = self._opened_at is None or (last or 0.0) >= self._opened_at
+            if last is not None and same_connection and now - last >= MIN_GAP:
                 self._gaps.append(now - last)
             again = self.worked
             self.last_valid = now
@@ -152,6 +174,10 @@ class LinkStatus:
         quiet = now - since
         if self.state is not LinkState.STALE and quiet > self.stale_after():
             events += self._to(LinkState.STALE, self._stale_reason(now, quiet), now)
+        elif self.state is LinkState.STALE and now - self._reason_at >= REASON_REFRESH:
+            reason = self._stale_reason(now, quiet)  # the age in it moves on
+            if reason != self.reason:
+                events += self._to(LinkState.STALE, reason, now)
         if self.reopens and self.worked and quiet >= self.reopen_after():
             self.reopen_due = True
         if now - self._checked_at < DIAGNOSE_EVERY:
@@ -199,6 +225,7 @@ class LinkStatus:
         self, state: LinkState, reason: str, now: float, retry_in: float | None = None
     ) -> list[LinkEvent]:
         self.state, self.reason, self.retry_in = state, reason, retry_in
+        self._reason_at = now
         return [StateChanged(state, reason, now, retry_in)]
 
     def _stale_reason(self, now: float, quiet: float) -> str:
@@ -208,18 +235,7 @@ class LinkStatus:
         age = age_words(now - self.last_valid)
         if period is None:
             return f"no telegram for {age}"
-        return f"no telegram for {age} (the meter sends one every {period:.0f} s)"
+        return f"no telegram for {age} (the meter sends one every {period_words(period)})"
 
     def _stopped_diagnosis(self) -> Diagnosis:
-        every = f" (the meter sent one every {self.period:.0f} s)" if self.period else ""
-        if self.network:
-            return Diagnosis(
-                f"telegrams stopped{every}: connected, but nothing arrives.",
-                "Check that the dongle is powered, on the network and still plugged into the "
-                "meter's P1 port; p1tui reconnects until telegrams return.",
-            )
-        return Diagnosis(
-            f"telegrams stopped{every}: the port is open but nothing arrives.",
-            "Check that the cable is still in the meter's P1 port (the USB adapter alone "
-            "stays present) and firmly seated; p1tui reopens the port until telegrams return.",
-        )
+        return STOPPED_NETWORK if self.network else STOPPED

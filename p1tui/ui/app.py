@@ -6,7 +6,7 @@ import asyncio
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import ClassVar, Protocol
 
@@ -20,12 +20,16 @@ from ..link.events import LinkEvent, StatsUpdated
 from ..link.fanout import FanOut
 from ..link.settings import SerialSettings, SourceSettings
 from ..link.source import LinkError
+from ..store.browse import HistoryAccess
+from ..store.recorder import Recorder
+from ..store.settings import HistorySettings
 from .feed import LinkFeed
 from .live import Monitor
-from .messages import ApplySettings, DetectionDone, LinkActivity, SaveSettings
+from .messages import ApplySettings, DetectionDone, HistoryNotice, LinkActivity, SaveSettings
 from .screens.base import MonitorScreen
 from .screens.dashboard import DashboardScreen
 from .screens.help import HelpScreen
+from .screens.history import HistoryScreen
 from .screens.log import LogScreen
 from .screens.settings import SettingsScreen
 from .view import View
@@ -68,11 +72,13 @@ class P1App(App[None]):
         "dashboard": DashboardScreen,
         "log": LogScreen,
         "settings": SettingsScreen,
+        "history": HistoryScreen,
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "switch_mode('dashboard')", "Dashboard"),
         Binding("l", "switch_mode('log')", "Log"),
         Binding("s", "switch_mode('settings')", "Settings"),
+        Binding("h", "switch_mode('history')", "History"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("f1", "help", "Help", show=False, priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
@@ -91,11 +97,13 @@ class P1App(App[None]):
         reader_factory: ReaderFactory | None,
         list_ports: PortLister,
         config_path: Path | None = None,
-        config_problem: str | None = None,
+        config_notices: Sequence[str] = (),
         saved_serial: SerialSettings | None = None,
         clock: Callable[[], float] = time.time,
         save_dir: Path | None = None,
         detector: Detector | None = None,
+        history_access: HistoryAccess | None = None,
+        record_into: HistorySettings | None = None,
         exit_on_signals: bool = False,
     ) -> None:
         super().__init__()
@@ -103,11 +111,17 @@ class P1App(App[None]):
         self.reader_factory = reader_factory
         self.list_ports = list_ports
         self.config_path = config_path
-        self.config_problem = config_problem
+        self.config_notices = tuple(config_notices)
+        """What is wrong with the config file, each said once when the app starts."""
         self.saved_serial = saved_serial
         self.clock = clock
         self.save_dir = Path.cwd() if save_dir is None else save_dir
         self.detector = detector
+        self.history_access = history_access
+        """Where the History screen reads (None: no history configured)."""
+        self.record_into = record_into
+        """The history a real meter's telegrams are recorded into (None: never record)."""
+        self.recorder: Recorder | None = None
         self.exit_on_signals = exit_on_signals
         self._resume_after_detect = False
         self._detection: threading.Event | None = None
@@ -135,14 +149,8 @@ class P1App(App[None]):
             loop = asyncio.get_running_loop()
             for signum in EXIT_SIGNALS:
                 loop.add_signal_handler(signum, self.exit)
-        if self.config_problem:
-            self.notify(
-                self.config_problem,
-                title="Config file",
-                severity="warning",
-                timeout=15,
-                markup=False,
-            )
+        for notice in self.config_notices:
+            self.notify(notice, title="Config file", severity="warning", timeout=15, markup=False)
         self.feed.start()
         if self.settings is None:
             self.switch_mode("settings")
@@ -161,12 +169,31 @@ class P1App(App[None]):
         if self.reader is not None:
             self.reader.stop(timeout=1.0)
         self.feed.close()
+        self._record(False)
 
     def _start_reader(self, settings: SourceSettings) -> None:
+        self._record(isinstance(settings, SerialSettings))
         if self.reader_factory is None:
             return
         self.reader = self.reader_factory(settings, self.link_events.publish)
         self.reader.start()
+
+    def _record(self, live: bool) -> None:
+        """Record a real meter (serial or network) into the history; never a demo or replay."""
+        if live and self.recorder is None and self.record_into is not None:
+            subscription = self.link_events.subscribe("history")
+            self.recorder = Recorder(self.record_into, subscription, self._history_problem)
+            self.recorder.start()
+        elif not live and self.recorder is not None:
+            recorder, self.recorder = self.recorder, None
+            recorder.stop()
+
+    def _history_problem(self, problem: str | None) -> None:
+        if problem is not None:
+            self.post_message(HistoryNotice(problem))
+
+    def on_history_notice(self, message: HistoryNotice) -> None:
+        self.notify(message.text, title="History", severity="warning", timeout=10, markup=False)
 
     def on_link_activity(self, _: LinkActivity) -> None:
         events = self.feed.drain()
@@ -195,14 +222,16 @@ class P1App(App[None]):
     def apply(self, settings: SourceSettings) -> None:
         """Switch the link to ``settings`` now."""
         self.settings = settings
-        if self.reader is not None:
-            self.reader.change_settings(settings)  # from here on only the new link reports
-        # What the old link said before the switch is applied first, then forgotten: the
-        # status bar shows the new port as connecting, never the old port's verdict.
+        # What the old link said is applied first, then forgotten: the status bar shows the
+        # new port as connecting, never the old port's verdict. The new link's first event
+        # ("opening ...") comes after anything the old one still says, so it has the last word.
         self.monitor.apply_all(self.feed.drain(), self.clock())
         self.monitor.new_link()
+        self._record(isinstance(settings, SerialSettings))
         if self.reader is None:
             self._start_reader(settings)
+        else:
+            self.reader.change_settings(settings)
         self.notify(f"reading {settings.describe()}", markup=False)
         self.refresh_view()
 
@@ -221,7 +250,6 @@ class P1App(App[None]):
             self.notify(str(error), severity="error", timeout=15, markup=False)
             return
         self.saved_serial = settings
-        self.config_problem = None
         self.notify(f"saved to {path}", markup=False)
 
     def action_help(self) -> None:

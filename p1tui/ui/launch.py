@@ -10,11 +10,16 @@ import argparse
 import functools
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import config as config_file
 from ..cli_options import baudrate
 from ..errors import CommandError
 from ..link.settings import ReplaySettings, SerialSettings, SimulatorSettings, SourceSettings
+
+if TYPE_CHECKING:
+    from ..store.browse import HistoryAccess
+    from ..store.settings import HistorySettings
 
 VARIANTS = ("nl5", "nl4", "nl2", "be")
 SERIAL_OPTIONS = ("baudrate", "bytesize", "parity", "stopbits")
@@ -58,6 +63,13 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--variant", dest="app_variant", choices=VARIANTS, help="demo: the meter generation"
     )
+    group.add_argument(
+        "--db",
+        dest="app_db",
+        type=Path,
+        metavar="PATH",
+        help="the history the History screen reads (default: [history] db in the config)",
+    )
 
 
 def source_settings(
@@ -89,7 +101,10 @@ def source_settings(
         if str(path) == "-":
             raise CommandError("the monitor cannot replay standard input; give a file name")
         if not os.access(path, os.R_OK) or not path.is_file():
-            reason = "no such file" if not path.exists() else "not a readable file"
+            if not path.exists():
+                reason = "no such file"
+            else:
+                reason = "it is a directory" if path.is_dir() else "not a readable file"
             raise CommandError(f"cannot replay {path}: {reason}")
         return ReplaySettings(path, speed)
     port = args.app_port if args.app_port is not None else (saved.port if saved else None)
@@ -114,18 +129,38 @@ def run(args: argparse.Namespace) -> int:
     from ..sources import make_any_source  # noqa: PLC0415
     from .app import P1App  # noqa: PLC0415
 
+    access, record_into, problem = history_setup(loaded.config, args.app_db)
+    notices = [*loaded.notices, *([problem] if problem else [])]
     app = P1App(
         settings,
         reader_factory=functools.partial(Reader, source_factory=make_any_source),
         list_ports=detected_ports,
         config_path=config_file.config_path(),
-        config_problem="\n".join(loaded.notices) or None,
+        config_notices=notices,
         saved_serial=loaded.config.serial,
         detector=detect_settings,
+        history_access=access,
+        record_into=record_into,
         exit_on_signals=True,
     )
     app.run()
     return app.return_code or 0
+
+
+def history_setup(
+    config: config_file.Config, db: Path | None
+) -> tuple[HistoryAccess | None, HistorySettings | None, str | None]:
+    """Where the History screen reads and a real meter is recorded, or None and why."""
+    from ..store.browse import HistoryAccess  # noqa: PLC0415
+    from ..store.prices import parse_prices  # noqa: PLC0415
+    from ..store.settings import history_settings  # noqa: PLC0415
+
+    try:
+        settings = history_settings(config.section("history"), db)
+        prices = parse_prices(config.section("prices"))
+    except ValueError as error:
+        return None, None, f"the history is off: {error}"
+    return HistoryAccess(settings.db, settings.timezone, prices), settings, None
 
 
 def detected_ports() -> list[tuple[str, str]]:

@@ -40,7 +40,9 @@ class PowerCurve:
     10 s meter draw the same time scale. A gap (link down) is skipped, not drawn as zero.
     """
 
-    def __init__(self, bucket_seconds: float = BUCKET_SECONDS, max_buckets: int = MAX_BUCKETS):
+    def __init__(
+        self, bucket_seconds: float = BUCKET_SECONDS, max_buckets: int = MAX_BUCKETS
+    ) -> None:
         self.bucket_seconds = bucket_seconds
         self._closed: deque[tuple[int, float]] = deque(maxlen=max_buckets)
         self._bucket: int | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from ..link.settings import SerialSettings, SourceSettings
+from ..store.browse import PeriodResult
 
 
 class LinkActivity(Message):
@@ -51,3 +52,19 @@ class DetectionDone(Message):
         self.found = found
         self.problem = problem
         self.cancelled = cancelled
+
+
+class HistoryRead(Message):
+    """A worker read one period of the history for the History screen."""
+
+    def __init__(self, result: PeriodResult) -> None:
+        super().__init__()
+        self.result = result
+
+
+class HistoryNotice(Message):
+    """The recorder (on its thread) has something to tell: the store is held elsewhere..."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text

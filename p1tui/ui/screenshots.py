@@ -10,13 +10,19 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import tempfile
 import time
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from ..dsmr import Decoder
 from ..link.events import LinkState, StateChanged, TelegramReceived
 from ..link.settings import SerialSettings, SimulatorSettings
 from ..sim.simulator import iter_telegrams
+from ..store import HistoryWriter, open_store
+from ..store.browse import HistoryAccess
+from ..store.prices import Contract, Prices
 from .app import P1App
 
 DEMO = SimulatorSettings(variant="nl5", seed=1, start="2026-06-21T11:45:00+02:00")
@@ -28,6 +34,7 @@ SHOTS = (
     ("log-80x24.svg", (80, 24), ("l",)),
     ("settings-80x24.svg", (80, 24), ("s",)),
     ("help-80x24.svg", (80, 24), ("question_mark",)),
+    ("history-80x24.svg", (80, 24), ("h",)),
 )
 PORTS = [("/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A10KZ8F3-if00-port0", "FT232R USB UART")]
 
@@ -47,13 +54,36 @@ def demo_events(settings: SimulatorSettings = DEMO, minutes: int = MINUTES) -> l
     return events
 
 
-async def shoot(out: Path, name: str, size: tuple[int, int], keys: tuple[str, ...], events) -> None:
+PRICES = Prices(
+    "EUR",
+    (Contract(date(2026, 1, 1), {"import_tariff1": 0.24, "import_tariff2": 0.27, "export": 0.07,
+                                 "gas": 1.35, "water": 1.10, "fixed_per_day": 0.85}),),
+)  # fmt: skip
+
+
+def demo_history(db: Path, settings: SimulatorSettings = DEMO) -> None:
+    """The demo meter's whole day (the screenshots' day) recorded into ``db``."""
+    day = replace(settings, start=settings.start[:11] + "00:00:00" + settings.start[19:])
+    with open_store(db) as store:
+        writer = HistoryWriter(store)
+        decoder = Decoder()
+        for raw in iter_telegrams(day, 86_400):
+            for _frame, telegram in decoder.feed(raw):
+                if telegram is not None:
+                    writer.add(telegram, 0.0)
+        writer.close()
+
+
+async def shoot(
+    out: Path, name: str, size: tuple[int, int], keys: tuple[str, ...], events, *, history: Path
+) -> None:
     now = events[-1].received_at + 0.7
     app = P1App(
         SerialSettings(PORTS[0][0]),
         reader_factory=None,
         list_ports=lambda: list(PORTS),
         clock=lambda: now,
+        history_access=HistoryAccess(history, prices=PRICES),
     )
     async with app.run_test(size=size) as pilot:
         for event in events:
@@ -61,6 +91,8 @@ async def shoot(out: Path, name: str, size: tuple[int, int], keys: tuple[str, ..
         await pilot.pause()
         if keys:
             await pilot.press(*keys)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
         for widget in app.screen.query("Input"):
@@ -76,9 +108,12 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
     time.tzset()
     events = demo_events()
-    for name, size, keys in SHOTS:
-        asyncio.run(shoot(out, name, size, keys, events))
-        print(out / name)
+    with tempfile.TemporaryDirectory(prefix="p1tui-screenshots-") as folder:
+        history = Path(folder) / "history.sqlite3"
+        demo_history(history)
+        for name, size, keys in SHOTS:
+            asyncio.run(shoot(out, name, size, keys, events, history=history))
+            print(out / name)
     return 0
 
 

@@ -14,7 +14,7 @@ os.environ["TEXTUAL_ANIMATIONS"] = "none"
 os.environ["TZ"] = "Europe/Amsterdam"
 time.tzset()
 
-from p1tui.dsmr import Framer, parse  # noqa: E402
+from p1tui.dsmr import Decoder, Framer, parse  # noqa: E402
 from p1tui.link.events import LinkEvent, LinkStats, StatsUpdated, TelegramReceived  # noqa: E402
 from p1tui.link.settings import SerialSettings  # noqa: E402
 from p1tui.link.status import LinkStatus  # noqa: E402
@@ -43,21 +43,21 @@ def telegram_events(name: str, received_at: float = NOW) -> list[TelegramReceive
 def link_events(*arrivals: tuple[bytes, float], now: float | None = None) -> list[LinkEvent]:
     """What the reader publishes for bytes arriving at these times, verdicts included.
 
-    One framer and one :class:`LinkStatus` over all of them, as on one link opened when
+    One decoder and one :class:`LinkStatus` over all of them, as on one link opened when
     the first bytes arrive: each telegram, the state changes and diagnoses it causes,
     then what the link says at ``now`` when given (stale after a silence), then the
     link's statistics.
     """
-    framer, status = Framer(), LinkStatus(USB)
+    decoder, status = Decoder(), LinkStatus(USB)
     events: list[LinkEvent] = status.opened(USB.describe(), arrivals[0][1])
     for raw, at in arrivals:
         status.data(raw)
-        for frame in framer.feed(raw) + framer.flush():
-            events.append(TelegramReceived(frame, parse(frame), at))
+        for frame, telegram in decoder.feed(raw) + decoder.flush():
+            events.append(TelegramReceived(frame, telegram, at))
             events += status.frame(frame.valid, at)
     if now is not None:
         events += status.tick(now)
-    stats = framer.stats
+    stats = decoder.stats.framer
     totals = LinkStats(
         telegrams_ok=stats.frames_ok,
         crc_failures=stats.crc_failures,

@@ -13,6 +13,7 @@ from p1tui.ui.launch import source_settings
     ("argv", "message"),
     [
         (["--replay", "no-such-capture.txt"], "cannot replay no-such-capture.txt: no such file"),
+        (["--replay", "."], "cannot replay .: it is a directory"),
         (["--seed", "3"], "--seed and --variant go with --demo"),
         (
             ["--demo", "--baudrate", "9600"],

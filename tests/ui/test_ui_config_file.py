@@ -40,7 +40,7 @@ async def test_form_save_keeps_the_hand_written_file_outside_serial(make_app, co
     config_path.parent.mkdir(parents=True)
     config_path.write_text(HAND_WRITTEN, encoding="utf-8")
     loaded = config.load(config_path)
-    app = make_app(saved_serial=loaded.config.serial, config_problem="\n".join(loaded.notices))
+    app = make_app(saved_serial=loaded.config.serial, config_notices=loaded.notices)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: any("baud_rate" in m for m in messages(app)))
         (warning,) = [m for m in messages(app) if "unknown keys" in m]
@@ -119,13 +119,28 @@ def test_the_monitor_names_unknown_keys_at_start(tmp_path):
     assert path.read_text(encoding="utf-8") == HAND_WRITTEN
 
 
+async def test_each_config_notice_is_its_own_notification(make_app, config_path):
+    """An unknown key and a readable secret: two notes, each whole, not one run together."""
+    config_path.parent.mkdir(parents=True)
+    config_path.write_text(
+        '[serial]\nport = "/dev/ttyUSB0"\nbaud_rate = 1\n[mqtt]\npassword = "x"\n'
+    )
+    config_path.chmod(0o644)
+    loaded = config.load(config_path)
+    assert len(loaded.notices) == 2
+    app = make_app(config_notices=loaded.notices)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: len(messages(app)) >= 2)
+        assert sorted(messages(app)) == sorted(loaded.notices)
+
+
 async def test_brackets_in_the_config_path_and_keys_are_shown_literally(make_app, tmp_path):
     """A folder named `[b]` and a quoted key `"x[/]"` are text, never markup."""
     path = tmp_path / "[b]odd[" / "]x" / "config.toml"  # the folders spell [b]odd[/]x
     path.parent.mkdir(parents=True)
     path.write_text('"x[/]" = 1\n' + HAND_WRITTEN, encoding="utf-8")
     loaded = config.load(path)
-    app = make_app(config_path=path, config_problem="\n".join(loaded.notices))
+    app = make_app(config_path=path, config_notices=loaded.notices)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await wait_until(pilot, lambda: any("keys: x[/], serial." in m for m in messages(app)))
         await save_from_the_form(app, pilot, "/dev/ttyACM0")

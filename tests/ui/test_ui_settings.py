@@ -58,7 +58,7 @@ async def test_corrupt_config_is_reported_and_left_alone(make_app, config_path):
     config_path.write_text("[serial\nport = ", encoding="utf-8")
     loaded = config.load(config_path)
     assert loaded.config == config.Config() and "not valid" in loaded.problem
-    app = make_app(settings=None, config_problem=loaded.problem)
+    app = make_app(settings=None, config_notices=loaded.notices)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert any("not valid" in str(n.message) for n in app._notifications)

@@ -80,3 +80,19 @@ async def test_a_long_diagnosis_leaves_the_counters_whole_at_80x24(make_app):
         assert "now: tariff 1, low" in shown  # the last row of the counters
         tariffs = app.screen.query_one("#tariffs").region
         assert tariffs.bottom <= app.screen.query_one("Footer").region.y
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_a_reason_that_is_the_diagnosis_is_said_once(make_app, size):
+    """A port that is not there: the warning line says it with its advice; the port's
+    line does not say it again (two rows of the same words at 60x20)."""
+    problem = f"no such device: {PORT} (not plugged in?)."
+    app = make_app(settings=SerialSettings(PORT))
+    async with app.run_test(size=size) as pilot:
+        app.feed(StateChanged(LinkState.DISCONNECTED, problem, NOW, retry_in=4.0))
+        app.feed(Diagnosis(problem, "Run `p1tui ports` to list the serial ports."))
+        await pilot.pause()
+        shown = status_rows(app)
+        assert shown.count(words(problem)) == 1
+        assert words(f"⚠ {problem} Run `p1tui ports`") in shown
+        assert "DISCONNECTED" in shown and words(f"{PORT} 115200 8N1") in shown

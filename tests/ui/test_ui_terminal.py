@@ -55,6 +55,7 @@ def test_monitor_in_tmux_on_a_pseudo_terminal(tmp_path):
         threading.Thread(target=meter, daemon=True).start()
         command = (
             f"env P1TUI_CONFIG={shlex.quote(str(config_path))} TEXTUAL_ANIMATIONS=none "
+            f"XDG_DATA_HOME={shlex.quote(str(tmp_path / 'data'))} "
             f"{shlex.quote(sys.executable)} -m p1tui --port {shlex.quote(port)}; "
             "echo EXIT=$?; sleep 30"
         )
@@ -84,6 +85,8 @@ def test_monitor_in_tmux_on_a_pseudo_terminal(tmp_path):
             assert "baudrate = 9600" in config_path.read_text(encoding="utf-8")
             tmux("send-keys", "-t", session, "C-q")
             wait_screen(session, "EXIT=0")
+            # A real meter is recorded into the history (here under XDG_DATA_HOME).
+            assert (tmp_path / "data" / "p1tui" / "history.sqlite3").stat().st_size > 0
         finally:
             stop.set()
             subprocess.run(

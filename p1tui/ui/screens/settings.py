@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -88,7 +88,7 @@ class SettingsScreen(MonitorScreen):
             return None
         return SerialSettings(port, **self._serial_values())
 
-    def _serial_values(self) -> dict:
+    def _serial_values(self) -> dict[str, Any]:
         """The four serial fields, by SerialSettings' names."""
         return {name: self.query_one(f"#{name}", Select).value for name in SERIAL_FIELDS}
 

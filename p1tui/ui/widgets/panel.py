@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.cells import cell_len
 from textual.content import Content
+from textual.css.styles import RulesMap
 from textual.widgets import Static
 
 from ...dsmr import Telegram
@@ -56,16 +58,31 @@ class ViewText(Static):
         self.show_content(self.content(view))
 
     def show_content(self, content: Content) -> None:
-        if content == self._shown:
+        shown = self._shown
+        # Content compares its characters only: the same words in another style are news.
+        if shown is not None and content == shown and content.spans == shown.spans:
             return
         width = self.content_size.width
-        height = content.get_height(self.styles, width) if width else None
+        height = _height(content, self.styles, width) if width else None
         relayout = height is None or height != self._height
         self._shown, self._height = content, height
         self.update(content, layout=relayout)
 
     def content(self, view: View) -> Content:
         raise NotImplementedError
+
+
+def _height(content: Content, styles: RulesMap, width: int) -> int:
+    """The lines ``content`` takes at ``width``: counted when none wraps.
+
+    Wrapping a text only to learn its height is as much work as the repaint's own
+    wrapping, on every changed panel and every telegram; most lines fit (or the panel
+    cuts them with an ellipsis), and then counting them is the answer.
+    """
+    rows = content.plain.split("\n")
+    if styles.get("text_wrap", "wrap") == "nowrap" or max(map(cell_len, rows)) <= width:
+        return len(rows)
+    return content.get_height(styles, width)
 
 
 class Panel(ViewText):

@@ -47,8 +47,10 @@ class StatusBar(ViewText):
             first.append(variant_label(m.telegram.variant, m.telegram.dsmr_version))
 
         second: list[Part] = [view.source if view.source else ("no port chosen: press s", "bold")]
+        diagnosis = m.diagnosis if m.diagnosis is not None and m.diagnosis.problem else None
         if state is not LinkState.RECEIVING and m.link is not None and m.link.reason:
-            second.append(m.link.reason)
+            if diagnosis is None or diagnosis.problem != m.link.reason:
+                second.append(m.link.reason)  # else the warning below says it, with advice
         elif m.telegram is not None:
             clock_offset = m.clock_offset()
             stamp = m.telegram.timestamp
@@ -58,11 +60,11 @@ class StatusBar(ViewText):
                 drift = "" if clock_offset is None else f" ({offset(clock_offset)})"
                 second.append(f"meter clock {stamp:%Y-%m-%d %H:%M:%S}{drift}")
         rows = [_joined(first), _joined(second)]
-        if m.diagnosis is not None and m.diagnosis.problem:
-            advice = m.diagnosis.advice
+        if diagnosis is not None:
+            advice = diagnosis.advice
             rows.append(
                 line(
-                    (f"⚠ {m.diagnosis.problem}", "bold $warning"),
+                    (f"⚠ {diagnosis.problem}", "bold $warning"),
                     (f" {advice}", "italic") if advice else "",
                 )
             )

@@ -1,0 +1,173 @@
+"""``p1tui history``: what was used and delivered in a day, week, month or year, and its cost."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from datetime import date, datetime
+
+from ..dsmr import Variant
+from ..store.periods import Period, period_of, store_zone
+from ..store.prices import Prices
+from ..store.report import events, figure, summary
+from ..ui.format import tariff_names
+from .history_db import (
+    add_db_option,
+    database_errors,
+    history_settings,
+    open_history,
+    prices_setting,
+    read_config,
+    standard_output,
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``history`` subcommand."""
+    parser = subparsers.add_parser(
+        "history",
+        help="energy, gas, water and costs of a day, week, month or year",
+        description=(
+            "Show what the house imported and exported per tariff, the gas and water it "
+            "used, and what it cost (with [prices] in the config or `p1tui prices import`), "
+            "for one local day (default: today), ISO week, month or year."
+        ),
+    )
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--day", type=parse_day, metavar="DATE", help="YYYY-MM-DD (default: today)")
+    which.add_argument(
+        "--week", type=parse_day, metavar="DATE", help="the week (Monday-Sunday) of DATE"
+    )
+    which.add_argument("--month", type=_month, metavar="YYYY-MM")
+    which.add_argument("--year", type=_year, metavar="YYYY")
+    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_db_option(parser)
+    parser.set_defaults(run=run)
+
+
+def parse_day(text: str) -> date:
+    """An argparse type: ``YYYY-MM-DD``."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date such as 2026-03-29") from None
+
+
+def _month(text: str) -> date:
+    try:
+        return datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month such as 2026-03") from None
+
+
+def _year(text: str) -> date:
+    if not (text.isdigit() and len(text) == 4):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a year such as 2026")
+    return date(int(text), 1, 1)
+
+
+def chosen_period(args: argparse.Namespace, zone) -> Period:
+    for kind in ("week", "month", "year", "day"):
+        day = getattr(args, kind)
+        if day is not None:
+            return period_of(kind, day, zone)
+    return period_of("day", datetime.now(zone).date(), zone)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = read_config("history")
+    settings = history_settings(args, config)
+    prices = prices_setting(config)
+    with open_history(settings, readonly=True) as store, database_errors(settings.db):
+        zone = store_zone(store.conn, settings.timezone)
+        period = chosen_period(args, zone)
+        result = summary(store.conn, period, prices, part_costs=args.format != "json")
+        noted = events(store.conn, period)
+        variant = store.conn.execute(
+            "SELECT variant FROM series WHERE slot = 0 ORDER BY first_ts DESC LIMIT 1"
+        ).fetchone()
+    names = tariff_names(Variant(variant[0]) if variant and variant[0] else None)
+    with standard_output():
+        if args.format == "json":
+            print(json.dumps(result))
+        elif args.format == "csv":
+            _csv(result, period)
+        else:
+            print(table(result, period, prices, names))
+            if noted:
+                print("\nEvents\n" + "\n".join(f"  {line}" for line in noted))
+    return 0
+
+
+def _csv(result: dict, period: Period) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    priced = result["cost"] is not None
+    writer.writerow(["from", "import_kwh", "export_kwh", "gas_m3", *(["cost"] if priced else [])])
+    for entry, cost in zip(result[period.parts_name], result["part_costs"], strict=True):
+        values = [*entry.values(), *([cost] if priced else [])]
+        writer.writerow(["" if v is None else v for v in values])
+
+
+def _part_label(entry: dict, period: Period) -> str:
+    stamp = entry["from"]
+    if period.kind == "day":
+        return f"{stamp[11:16]} {stamp[19:22]}"  # 02:00 +02 and 02:00 +01 on the long day
+    if period.kind == "year":
+        return stamp[:7]
+    day = date.fromisoformat(stamp[:10])
+    return f"{day.strftime('%a')} {stamp[:10]}"
+
+
+def table(result: dict, period: Period, prices: Prices, tariff_names: tuple[str, str]) -> str:
+    """The period as a table for the terminal (fits 80 columns)."""
+    name = (
+        f"{period.kind.capitalize()} {period.label}"
+        if period.kind != "day"
+        else period.first.strftime("%A %Y-%m-%d")
+    )
+    lines = [f"{name}  ({period.zone.key})", ""]
+    entries = result[period.parts_name]
+    if all(e["import_kwh"] is None for e in entries):
+        lines.append("No data for this period.")
+        return "\n".join(lines)
+    priced = result["cost"] is not None
+    money = f"{result['cost']['currency']:>9}" if priced else ""
+    lines.append(
+        f"{'':<18}{'import kWh':>12}{'export kWh':>12}{'net kWh':>12}{'gas m3':>10}{money}"
+    )
+    for entry, cost in zip(entries, result["part_costs"], strict=True):
+        imported, exported = entry["import_kwh"], entry["export_kwh"]
+        net = None if imported is None or exported is None else imported - exported
+        lines.append(
+            f"{_part_label(entry, period):<18}{figure(imported):>12}{figure(exported):>12}"
+            f"{figure(net):>12}{figure(entry['gas_m3']):>10}"
+            + (f"{figure(cost, 2):>9}" if priced else "")
+        )
+    lines.append("")
+    for label, key in (("Import", "import_kwh"), ("Export", "export_kwh")):
+        values = result[key]
+        lines.append(
+            f"{label:<8} {tariff_names[0]} {figure(values['tariff1'])}  "
+            f"{tariff_names[1]} {figure(values['tariff2'])}  total {figure(values['total'])} kWh"
+        )
+    imported, exported = result["import_kwh"]["total"], result["export_kwh"]["total"]
+    if imported is not None and exported is not None:
+        lines.append(f"{'Net':<8} {figure(imported - exported)} kWh")
+    lines.append(
+        f"{'Gas':<8} {figure(result['gas_m3'])} m3     Water {figure(result['water_m3'])} m3"
+    )
+    cost = result["cost"]
+    if cost is not None:
+        lines.append(f"{'Cost':<8} {cost['currency']} {cost['total']:.2f} in total")
+        shown = [
+            f"{name:<7}{cost[name]:>8.2f} ({cost['sources'][name]})"
+            for name in ("import", "export", "gas", "water", "fixed")
+            if cost[name] is not None
+        ]
+        for i in range(0, len(shown), 2):
+            lines.append(
+                "         " + "  ".join(f"{item:<31}" for item in shown[i : i + 2]).rstrip()
+            )
+    return "\n".join(lines)

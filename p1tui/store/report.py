@@ -1,0 +1,339 @@
+"""Periods read back: energy per tariff, gas, water and costs, as the commands show them."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import timedelta
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+from . import tracks
+from .periods import Period, iso, local_date, midnight
+from .prices import CONTRACT, DYNAMIC, PriceRow, Prices, dynamic_prices
+from .series import Counters
+
+HOUR = 3600
+
+
+def figure(value: float | None, digits: int = 3) -> str:
+    """A quantity as shown in tables and on screen: ``12.345``, ``-`` when unknown."""
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _units(value: int | float | None) -> float | None:
+    """Thousandths (Wh, litres) to the unit (kWh, m3), as a plain number."""
+    return None if value is None else round(value / 1000, 3)
+
+
+@dataclass(frozen=True, slots=True)
+class Energy:
+    """What moved over a time range, in thousandths; None where nothing is known."""
+
+    imported: Counters
+    """Tariff 1, tariff 2, total."""
+    exported: Counters
+    gas: int | None
+    water: int | None
+
+    def as_dict(self) -> dict:
+        return {
+            "import_kwh": dict(
+                zip(("tariff1", "tariff2", "total"), map(_units, self.imported), strict=True)
+            ),
+            "export_kwh": dict(
+                zip(("tariff1", "tariff2", "total"), map(_units, self.exported), strict=True)
+            ),
+            "gas_m3": _units(self.gas),
+            "water_m3": _units(self.water),
+        }
+
+
+_NOTHING = (None, None, None)
+
+
+class Reading:
+    """The store's counters over one time range, read once and asked for any part of it."""
+
+    def __init__(self, conn: sqlite3.Connection, start: int, end: int, table: str = "hour") -> None:
+        self.start, self.end = start, end
+        self.electricity = tracks.electricity(conn, table, start, end)
+        step = 60 if table == "minute" else HOUR
+        self.gas = tracks.mbus(conn, "gas", start, end, step)
+        self.water = tracks.mbus(conn, "water", start, end, step)
+
+    def covered(self, a: int, b: int) -> bool:
+        """Whether the meter was heard from in ``(a, b]``."""
+        return self.electricity.covered(a, b)
+
+    def energy(self, a: int, b: int) -> Energy | None:
+        """What moved from ``a`` to ``b``; None when nothing was recorded in between."""
+        if not self.covered(a, b):
+            return None
+        moved = self.electricity.moved(a, b) or (None,) * 6
+        return Energy(
+            moved[:3], moved[3:], _sum_moved(self.gas, a, b), _sum_moved(self.water, a, b)
+        )
+
+
+def _sum_moved(found: list[tracks.Track], a: int, b: int) -> int | None:
+    total = None
+    for track in found:
+        moved = track.moved(a, b)
+        if moved is not None and moved[0] is not None:
+            total = (total or 0) + moved[0]
+    return total
+
+
+# --- costs ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Part:
+    amount: float = 0.0
+    sources: set[str] = field(default_factory=set)
+    unpriced: bool = False
+
+    def add(self, amount: float, source: str) -> None:
+        self.amount += amount
+        self.sources.add(source)
+
+
+_COMPONENTS = ("import", "export", "gas", "water", "fixed")
+
+
+class CostCalculator:
+    """Costs of time ranges from the contract and the imported dynamic prices."""
+
+    def __init__(
+        self, conn: sqlite3.Connection, prices: Prices, reading: Reading, zone: ZoneInfo
+    ) -> None:
+        self.prices = prices
+        self.reading = reading
+        self.zone = zone
+        self.dynamic = dynamic_prices(conn, reading.start, reading.end)
+        self._fine = reading.electricity
+        if any(row.end - row.start < HOUR for row in self.dynamic):
+            # Quarter-hour prices: each quarter's energy from the minute rows where kept.
+            fine = tracks.electricity(conn, "minute", reading.start, reading.end, ending_every=900)
+            if fine:
+                self._fine = fine
+
+    @property
+    def known(self) -> bool:
+        return not self.prices.empty or bool(self.dynamic)
+
+    def cost(self, start: int, end: int) -> dict | None:
+        """``{"currency", "import", "export", "gas", "water", "fixed", "total", "sources"}``."""
+        if not self.known:
+            return None
+        parts = {name: _Part() for name in _COMPONENTS}
+        day = local_date(start, self.zone)
+        while (day_start := max(midnight(day, self.zone), start)) < end:
+            day_end = min(midnight(day + timedelta(days=1), self.zone), end)
+            self._day(parts, day, day_start, day_end)
+            day += timedelta(days=1)
+        result: dict = {"currency": self.prices.currency}
+        total = 0.0
+        for name, part in parts.items():
+            value = round(part.amount, 4) if part.sources else None
+            result[name] = value
+            total += value or 0.0
+        result["total"] = round(total, 4)
+        result["sources"] = {
+            name: "+".join(sorted(part.sources)) if part.sources else None
+            for name, part in parts.items()
+        }
+        return result
+
+    def _day(self, parts: dict[str, _Part], day, start: int, end: int) -> None:
+        reading = self.reading
+        if not reading.covered(start, end):
+            return
+        dynamic = [row for row in self.dynamic if row.start < end and row.end > start]
+        if dynamic:
+            for hour in range(start, end, HOUR):
+                self._hour(parts, day, hour, min(hour + HOUR, end), dynamic)
+        else:
+            self._contract(parts, day, start, end, ("import", "export"))
+        prices = self.prices
+        for name, found in (("gas", reading.gas), ("water", reading.water)):
+            moved = _sum_moved(found, start, end)
+            price = prices.price(name, day)
+            if moved:
+                if price is None:
+                    parts[name].unpriced = True
+                else:
+                    parts[name].add(moved / 1000 * price, CONTRACT)
+        fixed = prices.price("fixed_per_day", day)
+        if fixed is not None and end - start >= midnight(
+            day + timedelta(days=1), self.zone
+        ) - midnight(day, self.zone):
+            parts["fixed"].add(fixed, CONTRACT)
+        elif fixed is not None:
+            day_length = midnight(day + timedelta(days=1), self.zone) - midnight(day, self.zone)
+            parts["fixed"].add(fixed * (end - start) / day_length, CONTRACT)
+
+    def _contract(self, parts: dict[str, _Part], day, start: int, end: int, directions) -> None:
+        moved = self.reading.electricity.moved(start, end)
+        if moved is None:
+            return
+        for direction in directions:
+            registers = moved[:3] if direction == "import" else moved[3:]
+            sign = 1 if direction == "import" else -1
+            split = registers[0] is not None and registers[1] is not None
+            pieces = ((1, registers[0]), (2, registers[1])) if split else ((1, registers[2]),)
+            for tariff, wh in pieces:
+                if not wh:
+                    continue
+                price = self.prices.tariff_price(direction, tariff, day)
+                if price is None:
+                    parts[direction].unpriced = True
+                else:
+                    parts[direction].add(sign * wh / 1000 * price, CONTRACT)
+
+    def _hour(
+        self, parts: dict[str, _Part], day, start: int, end: int, rows: list[PriceRow]
+    ) -> None:
+        inside = [r for r in rows if r.start < end and r.end > start]
+        covered = sum(min(r.end, end) - max(r.start, start) for r in inside)
+        if covered < end - start:
+            self._contract(parts, day, start, end, ("import", "export"))
+            return
+        electricity = self._fine
+        export_known = all(r.export_price is not None for r in inside)
+        for row in inside:
+            moved = electricity.moved(max(row.start, start), min(row.end, end))
+            if moved is None:
+                continue
+            if moved[2]:
+                parts["import"].add(moved[2] / 1000 * row.import_price, DYNAMIC)
+            if export_known and moved[5]:
+                parts["export"].add(-moved[5] / 1000 * row.export_price, DYNAMIC)  # type: ignore[operator]
+        if not export_known:
+            self._contract(parts, day, start, end, ("export",))
+
+
+# --- the history of one period -------------------------------------------------------
+
+
+def summary(
+    conn: sqlite3.Connection, period: Period, prices: Prices, *, part_costs: bool = False
+) -> dict:
+    """The period as ``p1tui history --format json`` prints it.
+
+    ``part_costs`` adds ``"part_costs"``: each hour's, day's or month's total cost (None
+    where unknown), for the table and the CSV, which show a cost on every line.
+    """
+    start, end = period.start, period.end
+    reading = Reading(conn, start, end)
+    totals = reading.energy(start, end)
+    result: dict = {"from": iso(start, period.zone), "to": iso(end, period.zone)}
+    if totals is None:
+        result.update(Energy(_NOTHING, _NOTHING, None, None).as_dict())
+    else:
+        result.update(totals.as_dict())
+    calculator = CostCalculator(conn, prices, reading, period.zone)
+    result["cost"] = calculator.cost(start, end) if totals is not None else None
+    entries = []
+    for a, b in period.parts():
+        energy = reading.energy(a, b)
+        entries.append(
+            {
+                "from": iso(a, period.zone),
+                "import_kwh": None if energy is None else _units(energy.imported[2]),
+                "export_kwh": None if energy is None else _units(energy.exported[2]),
+                "gas_m3": None if energy is None else _units(energy.gas),
+            }
+        )
+    result[period.parts_name] = entries
+    if part_costs:
+        result["part_costs"] = [
+            cost["total"] if (cost := calculator.cost(a, b)) and reading.covered(a, b) else None
+            for a, b in period.parts()
+        ]
+    return result
+
+
+def events(conn: sqlite3.Connection, period: Period) -> list[str]:
+    """The period's meter swaps, counter resets and ignored glitches, one line each."""
+    return [
+        f"{iso(t, period.zone)[:16].replace('T', ' ')}  {detail}"
+        for t, detail in conn.execute(
+            "SELECT t, detail FROM event WHERE t >= ? AND t < ? ORDER BY t",
+            (period.start, period.end),
+        )
+    ]
+
+
+# --- rows for spreadsheets -----------------------------------------------------------
+
+RESOLUTIONS = {"minute": 60, "hour": HOUR}
+EXPORT_COLUMNS = (
+    "from", "to", "import_tariff1_kwh", "import_tariff2_kwh", "import_kwh",
+    "export_tariff1_kwh", "export_tariff2_kwh", "export_kwh", "gas_m3", "water_m3",
+    "power_import_mean_w", "power_import_max_w", "power_export_mean_w", "power_export_max_w",
+    "cost",
+)  # fmt: skip
+
+
+def _edges(start: int, end: int, resolution: str, zone: ZoneInfo) -> list[int]:
+    if resolution == "day":
+        day, edges = local_date(start, zone), []
+        while (edge := midnight(day, zone)) < end:
+            edges.append(edge)
+            day += timedelta(days=1)
+        return [*edges, end]
+    step = RESOLUTIONS[resolution]
+    return [*range(start, end, step), end]
+
+
+def _power(conn: sqlite3.Connection, table: str, edges: list[int]) -> list[list[int]]:
+    """Per part: samples, import sum and max, export sum and max (from the stored rows)."""
+    from bisect import bisect_right  # noqa: PLC0415
+
+    parts = [[0, 0, 0, 0, 0] for _ in edges[:-1]]
+    for t, n, pi_sum, pi_max, pe_sum, pe_max in conn.execute(
+        f"SELECT t, n, pi_sum, pi_max, pe_sum, pe_max FROM {table} "
+        "WHERE t >= ? AND t < ? AND n > 0",
+        (edges[0], edges[-1]),
+    ):
+        part = parts[bisect_right(edges, t) - 1]
+        part[0] += n
+        part[1] += pi_sum
+        part[2] = max(part[2], pi_max)
+        part[3] += pe_sum
+        part[4] = max(part[4], pe_max)
+    return parts
+
+
+def export_rows(
+    conn: sqlite3.Connection,
+    start: int,
+    end: int,
+    resolution: str,
+    *,
+    zone: ZoneInfo,
+    prices: Prices,
+) -> list[dict]:
+    """One row per minute, hour or local day of ``[start, end)``; missing data is None."""
+    table = "minute" if resolution == "minute" else "hour"
+    reading = Reading(conn, start, end, table)
+    costs = CostCalculator(conn, prices, reading, zone)
+    edges = _edges(start, end, resolution, zone)
+    power = _power(conn, table, edges)
+    rows = []
+    for (a, b), (n, pi_sum, pi_max, pe_sum, pe_max) in zip(pairwise(edges), power, strict=True):
+        energy = reading.energy(a, b)
+        cost = costs.cost(a, b) if energy is not None else None
+        imported = energy.imported if energy else _NOTHING
+        exported = energy.exported if energy else _NOTHING
+        values = (
+            iso(a, zone), iso(b, zone), *map(_units, imported), *map(_units, exported),
+            _units(energy.gas) if energy else None, _units(energy.water) if energy else None,
+            round(pi_sum / n) if n else None, pi_max if n else None,
+            round(pe_sum / n) if n else None, pe_max if n else None,
+            None if cost is None else cost["total"],
+        )  # fmt: skip
+        rows.append(dict(zip(EXPORT_COLUMNS, values, strict=True)))
+    return rows

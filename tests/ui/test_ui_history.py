@@ -1,0 +1,204 @@
+"""The History screen on a real store: bars and totals off the UI thread, stepping, kinds."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import events_from, plain, wait_until
+
+sys.path.insert(0, str(Path(__file__).parent.parent))
+from store_helpers import sim_bytes, write_capture
+
+from p1tui.cli import main
+from p1tui.store.browse import HistoryAccess
+
+START = "2026-10-24T00:00:00+02:00"  # Saturday; summer time ends on Sunday
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[bytes]]:
+    folder = tmp_path_factory.mktemp("history-ui")
+    raw = sim_bytes(START, 2 * 8640 + 360)  # two days and an hour
+    db = folder / "h.sqlite3"
+    assert main(["import", "--db", str(db), str(write_capture(folder / "c.txt", raw))]) == 0
+    return db, raw
+
+
+async def _title(app, pilot, text: str) -> str:
+    def shown() -> bool:
+        return text in plain(app.screen.query_one("#history-title"))
+
+    await wait_until(pilot, shown)
+    return plain(app.screen.query_one("#history-title"))
+
+
+async def test_opens_on_the_meters_day_with_its_bars_and_totals(make_app, store) -> None:
+    db, raw = store
+    app = make_app(history_access=HistoryAccess(db))
+    async with app.run_test(size=(80, 24)) as pilot:
+        for event in events_from(raw[8640 + 100]):  # a telegram of Sunday: a replay's day
+            app.feed(event)
+        await pilot.pause()
+        await pilot.press("h")
+        title = await _title(app, pilot, "Sunday 2026-10-25")
+        assert "import up, export down" in title
+        totals = plain(app.screen.query_one("#history-totals"))
+        assert "Import" in totals and "Gas" in totals and "Net" in totals
+        summary = app.screen.result.summary
+        assert len(summary["hours"]) == 25
+        assert f"Import {summary['import_kwh']['total']:.3f} kWh" in totals
+        chart = app.screen.query_one("HistoryChart")
+        drawn = str(chart.render())
+        assert "█" in drawn and "┼" in drawn
+
+
+async def test_arrows_step_and_digits_switch_the_period(make_app, store) -> None:
+    db, raw = store
+    app = make_app(history_access=HistoryAccess(db))
+    async with app.run_test(size=(80, 24)) as pilot:
+        for event in events_from(raw[100]):
+            app.feed(event)
+        await pilot.pause()
+        await pilot.press("h")
+        await _title(app, pilot, "Saturday 2026-10-24")
+        await pilot.press("right")
+        await _title(app, pilot, "Sunday 2026-10-25")
+        await pilot.press("right", "right")
+        title = await _title(app, pilot, "Tuesday 2026-10-27")
+        assert "no data for this period" in title
+        await pilot.press("3")
+        await _title(app, pilot, "Month 2026-10")
+        assert len(app.screen.result.summary["days"]) == 31
+        await pilot.press("4")
+        await _title(app, pilot, "Year 2026")
+        await pilot.press("2")
+        await _title(app, pilot, "Week 2026-W43")
+        await pilot.press("t", "1")
+        await _title(app, pilot, "Saturday 2026-10-24")
+
+
+async def test_says_plainly_when_there_is_no_history(make_app, tmp_path: Path) -> None:
+    app = make_app(history_access=HistoryAccess(tmp_path / "none.sqlite3"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("h")
+        title = await _title(app, pilot, "no history")
+        assert "record or import first" in title
+
+
+def _minutes(db: Path) -> int:
+    import sqlite3
+
+    if not db.exists():
+        return 0
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT coalesce(sum(n), 0) FROM minute").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+    finally:
+        conn.close()
+
+
+async def test_the_monitor_records_a_real_meter_and_the_day_follows_it(
+    make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_link_helpers import serial_pty, write_all
+
+    from p1tui.link.reader import Reader
+    from p1tui.link.settings import SerialSettings
+    from p1tui.store.settings import HistorySettings
+    from p1tui.ui.screens import history
+
+    monkeypatch.setattr(history, "REFRESH", 0.3)  # the screen re-reads the current day
+    db = tmp_path / "recorded.sqlite3"
+    raw = sim_bytes("2026-11-30T18:00:00+01:00", 240, variant="nl5")  # an evening's load
+    with serial_pty() as (master, port):
+        app = make_app(
+            SerialSettings(port),
+            reader_factory=Reader,
+            history_access=HistoryAccess(db),
+            record_into=HistorySettings(db, batch_seconds=0.2),
+        )
+        async with app.run_test(size=(80, 24)) as pilot:
+            for telegram in raw[:60]:
+                write_all(master, telegram)
+            await wait_until(pilot, lambda: _minutes(db) == 60, timeout=20)
+            assert app.recorder is not None and app.recorder.recording
+            await pilot.press("h")
+            await _title(app, pilot, "Monday 2026-11-30")
+            first = app.screen.result.summary["import_kwh"]["total"]
+            for telegram in raw[60:]:
+                write_all(master, telegram)
+            await wait_until(pilot, lambda: _minutes(db) == len(raw), timeout=20)
+
+            def grown() -> bool:
+                return app.screen.result.summary["import_kwh"]["total"] > first
+
+            await wait_until(pilot, grown, timeout=10)
+    assert _minutes(db) == len(raw)
+
+
+async def test_a_demo_never_writes_into_the_history(make_app, tmp_path: Path) -> None:
+    from functools import partial
+
+    from p1tui.link.reader import Reader
+    from p1tui.link.settings import SimulatorSettings
+    from p1tui.sources import make_any_source
+    from p1tui.store.settings import HistorySettings
+
+    db = tmp_path / "never.sqlite3"
+    app = make_app(
+        SimulatorSettings(),
+        reader_factory=partial(Reader, source_factory=make_any_source),
+        record_into=HistorySettings(db, batch_seconds=0.2),
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.monitor.telegram is not None, timeout=20)
+        assert app.recorder is None
+    assert not db.exists()
+
+
+async def test_a_store_held_by_another_program_is_only_read(make_app, tmp_path: Path) -> None:
+    from test_link_helpers import serial_pty
+
+    from p1tui.link.reader import Reader
+    from p1tui.link.settings import SerialSettings
+    from p1tui.store import open_store
+    from p1tui.store.settings import HistorySettings
+
+    db = tmp_path / "held.sqlite3"
+    notices: list[str] = []
+    with open_store(db), serial_pty() as (_master, port):  # a collector, say
+        app = make_app(
+            SerialSettings(port),
+            reader_factory=Reader,
+            record_into=HistorySettings(db, batch_seconds=0.2),
+        )
+        async with app.run_test(size=(80, 24), message_hook=notices.append) as pilot:
+            await wait_until(
+                pilot,
+                lambda: any(type(m).__name__ == "HistoryNotice" for m in notices),
+                timeout=10,
+            )
+            (notice,) = [m for m in notices if type(m).__name__ == "HistoryNotice"]
+            assert f"process {os.getpid()}" in notice.text and "records the history" in notice.text
+            assert not app.recorder.recording
+
+
+def test_snapshot_of_the_day_the_clocks_go_back(snap_compare, make_app, store) -> None:
+    db, raw = store
+    app = make_app(history_access=HistoryAccess(db))
+    fed = events_from(raw[8640 + 100])
+
+    async def open_history(pilot) -> None:
+        for event in fed:
+            pilot.app.feed(event)
+        await pilot.pause()
+        await pilot.press("h")
+        await wait_until(pilot, lambda: pilot.app.screen.result is not None)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=open_history)
