@@ -11,6 +11,7 @@ from . import __version__
 from .errors import CommandError
 
 COMMANDS = (
+    "serve",
     "decode",
     "simulate",
     "record",

@@ -25,10 +25,15 @@ class Command:
     failed assertion never leaves a recorder or a meter running.
     """
 
-    def __init__(self, *args: str, background: bool = False) -> None:
+    def __init__(
+        self, *args: str, background: bool = False, env: dict[str, str] | None = None
+    ) -> None:
         start = ["-c", AS_A_BACKGROUND_JOB] if background else ["-m", "p1tui"]
         self.process = subprocess.Popen(
-            [sys.executable, *start, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            [sys.executable, *start, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
         )
         self.lines: list[str] = []
         self._collector = threading.Thread(target=self._collect, daemon=True)

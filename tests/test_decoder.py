@@ -166,6 +166,10 @@ class Rot13Bytes:
         self._held = data[cut:]
         return bytes((b - 13) % 256 for b in data[:cut])
 
+    def close(self) -> bytes:
+        held, self._held = self._held, b""
+        return bytes((b - 13) % 256 for b in held)
+
 
 def test_a_byte_stage_in_front_sees_the_bytes_first() -> None:
     plain = STREAMS["be"][:50_000]

@@ -151,3 +151,40 @@ def test_a_telegram_cut_short_is_masked_with_the_ids_seen_before():
     masker = IdMasker()
     assert masker.feed(raw + cut).count(b"/XMX5LGFXXXXXXXXXXXXX") == 1  # the cut one waits
     assert masker.close().startswith(b"/XMX5LGFXXXXXXXXXXXXX\r\n")  # ... until the end
+
+
+# --- an encrypting meter ---------------------------------------------------------------
+
+
+def test_encrypted_frames_are_masked_inside_and_encrypted_again():
+    from p1tui.dsmr.decryptor import Decryptor, encrypt_frame
+    from p1tui.dsmr.dlms import MeterKeys
+    from p1tui.link.encrypted_masking import EncryptedIdMasker
+    from p1tui.sim.simulator import Simulator
+
+    keys = MeterKeys(bytes(range(16)))
+    meter = Simulator("lu", 3, 1_780_000_000, keys=keys)
+    sent = [meter.next_telegram() for _ in range(3)]
+    short = encrypt_frame(telegram(NL5), keys, b"SAG12345", 99, security=0x20, length_form=0x82)
+    broken = sent[1][:50] + bytes([sent[1][50] ^ 1]) + sent[1][51:]
+    # a meter that sent tagged frames is not believed without a tag: the 0x20 one comes first
+    stream = b"\x00" + short + sent[0] + broken + b"\xff" + sent[2] + telegram(NL5)
+    masker = EncryptedIdMasker(keys)
+    out = b"".join(masker.feed(stream[i : i + 61]) for i in range(0, len(stream), 61))
+    out += masker.close()
+    assert len(out) == len(stream)
+    assert broken in out  # a frame that does not decrypt is kept as it came
+    decryptor = Decryptor(keys)
+    plain = decryptor.feed(out) + decryptor.close()
+    envelopes = decryptor.take_envelopes()
+    assert [(e.frame_counter, e.security) for e in envelopes] == [
+        (99, 0x20),
+        (envelopes[1].frame_counter, 0x30),
+        (envelopes[1].frame_counter + 2, 0x30),
+    ]
+    assert out[out.index(b"\xdb\x08SAG12345") + 10] == 0x82  # the length form is kept
+    found = frames(plain)
+    assert len(found) == 4 and all(f.crc_status is CrcStatus.OK for f in found)
+    for frame in found:
+        ids = [o.values for o in parse(frame).objects if o.obis.split(".255")[0] in ID_CODES]
+        assert ids and all(set(v) <= {"5", "8", "X", "0"} for values in ids for v in values)

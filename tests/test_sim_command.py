@@ -231,3 +231,56 @@ def test_a_busy_tcp_port_is_a_clear_error():
         err.strip()
         == f"p1tui simulate: cannot serve on tcp://127.0.0.1:{port}: Address already in use"
     )
+
+
+class CtrlCRightAfterTheBytes:
+    """An output whose every write is followed at once by a real SIGINT to this process:
+    the worst moment for the count (the telegram is out, the summary not yet updated)."""
+
+    def __init__(self) -> None:
+        self.written = b""
+
+    def wait_ready(self) -> None:
+        pass
+
+    def write(self, data: bytes) -> None:
+        self.written += data
+        os.kill(os.getpid(), signal.SIGINT)
+
+    def idle(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    def close(self) -> None:
+        pass
+
+    def describe(self) -> str:
+        return "a test output"
+
+
+def test_a_ctrl_c_just_after_a_write_still_counts_that_telegram():
+    from p1tui.commands.simulate import Progress, stream
+    from p1tui.commands.termination import sigterm_as_ctrl_c
+    from p1tui.sim.legal_time import parse_iso
+    from p1tui.sim.pacing import Pacer
+    from p1tui.sim.simulator import Simulator
+
+    output, progress = CtrlCRightAfterTheBytes(), Progress()
+    pacer = Pacer(Simulator("nl5", 1, parse_iso(JUNE)), speed=0)
+    with pytest.raises(KeyboardInterrupt), sigterm_as_ctrl_c():
+        stream(pacer, output, None, progress)
+    assert len(telegrams(output.written)) == 1
+    assert progress.sent == 1 and progress.first is not None
+
+
+def test_tcp_starts_the_meter_clock_when_the_first_client_connects():
+    with Command("simulate", "--out", "tcp://127.0.0.1:0", "--count", "1") as command:
+        port = serving_port(command)
+        time.sleep(3)  # a client that takes its time
+        connected_at = time.time()
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            data = receive_until_closed(client, time.monotonic() + 20)
+        assert command.finish() == 0
+    (sent,) = telegrams(data)
+    assert sent.timestamp is not None
+    # The meter rounds its clock down to the whole second.
+    assert sent.timestamp.timestamp() >= int(connected_at) - 1

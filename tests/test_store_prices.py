@@ -221,3 +221,23 @@ def test_a_reader_that_goes_away_ends_the_output_quietly(store: Path, config: Pa
         )  # fmt: skip
         assert done.stdout.startswith("from,")
         assert "Traceback" not in done.stderr and done.stderr == ""
+
+
+def test_an_hour_without_any_price_has_no_cost_not_zero(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    monkeypatch.setenv("P1TUI_CONFIG", str(tmp_path / "none.toml"))  # no contract prices
+    db = tmp_path / "h.sqlite3"
+    capture = write_capture(tmp_path / "c.txt", sim_bytes(START, 3 * 360 + 1))  # three hours
+    assert main(["import", "--db", str(db), str(capture)]) == 0
+    csv = tmp_path / "prices.csv"
+    csv.write_text("start,import\n2026-06-08 01:00,0.30\n", encoding="utf-8")
+    assert main(["prices", "import", "--db", str(db), str(csv)]) == 0
+    capsys.readouterr()
+    assert main(["history", "--db", str(db), "--day", "2026-06-08", "--format", "csv"]) == 0
+    rows = [row.split(",") for row in capsys.readouterr().out.splitlines()[1:4]]
+    assert [row[4] for row in (rows[0], rows[2])] == ["", ""]  # 00:00 and 02:00: unpriced
+    assert float(rows[1][4]) == pytest.approx(float(rows[1][1]) * 0.30, abs=1e-4)
+    assert main(["history", "--db", str(db), "--day", "2026-06-08"]) == 0
+    midnight = next(line for line in capsys.readouterr().out.splitlines() if line[:5] == "00:00")
+    assert midnight.split()[-1] == "-"

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ..link.detect import CANDIDATES, SECONDS_PER_CANDIDATE, Attempt, detect
+from ..link.diagnosis import ENCRYPTED_NO_KEY
 from ..link.settings import SerialSettings
 from ..link.source import LinkError
 
@@ -71,7 +72,10 @@ def run(args: argparse.Namespace) -> int:
         )
         return 1
     s, telegram = found.settings, found.telegram
-    assert telegram is not None
+    if telegram is None:  # encrypted frames: the line is right, the key is missing
+        print(f"{s.port}: {s.line} works, but {ENCRYPTED_NO_KEY.problem}")
+        print(ENCRYPTED_NO_KEY.advice)
+        return 0
     version = f", DSMR version {telegram.dsmr_version}" if telegram.dsmr_version else ""
     print(
         f"{s.port}: {s.line} works: "

@@ -9,18 +9,10 @@ import sys
 from datetime import timedelta
 
 from ..errors import CommandError
-from ..store.periods import midnight, store_zone
+from ..store.periods import midnight
 from ..store.report import EXPORT_COLUMNS, export_rows
 from .history import parse_day
-from .history_db import (
-    add_db_option,
-    database_errors,
-    history_settings,
-    open_history,
-    prices_setting,
-    read_config,
-    standard_output,
-)
+from .history_db import add_db_option, reading_history, standard_output
 
 MAX_MINUTE_DAYS = 92
 """Minute rows are kept for 90 days by default: a longer minute export would be empty."""
@@ -53,11 +45,7 @@ def run(args: argparse.Namespace) -> int:
             f"a minute export covers at most {MAX_MINUTE_DAYS} days (minute rows are kept "
             "for [history] keep_minutes_days); use --resolution hour for longer spans"
         )
-    config = read_config("export")
-    settings = history_settings(args, config)
-    prices = prices_setting(config)
-    with open_history(settings, readonly=True) as store, database_errors(settings.db):
-        zone = store_zone(store.conn, settings.timezone)
+    with reading_history(args, "export") as (store, zone, prices):
         start = midnight(args.first, zone)
         end = midnight(args.last + timedelta(days=1), zone)
         rows = export_rows(store.conn, start, end, args.resolution, zone=zone, prices=prices)

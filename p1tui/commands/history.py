@@ -9,19 +9,11 @@ import sys
 from datetime import date, datetime
 
 from ..dsmr import Variant
-from ..store.periods import Period, period_of, store_zone
+from ..store.periods import Period, meter_variant, period_of
 from ..store.prices import Prices
-from ..store.report import events, figure, summary
+from ..store.report import events, figure, peak_lines, summary
 from ..ui.format import tariff_names
-from .history_db import (
-    add_db_option,
-    database_errors,
-    history_settings,
-    open_history,
-    prices_setting,
-    read_config,
-    standard_output,
-)
+from .history_db import add_db_option, reading_history, standard_output
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -77,18 +69,12 @@ def chosen_period(args: argparse.Namespace, zone) -> Period:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = read_config("history")
-    settings = history_settings(args, config)
-    prices = prices_setting(config)
-    with open_history(settings, readonly=True) as store, database_errors(settings.db):
-        zone = store_zone(store.conn, settings.timezone)
+    with reading_history(args, "history") as (store, zone, prices):
         period = chosen_period(args, zone)
         result = summary(store.conn, period, prices, part_costs=args.format != "json")
         noted = events(store.conn, period)
-        variant = store.conn.execute(
-            "SELECT variant FROM series WHERE slot = 0 ORDER BY first_ts DESC LIMIT 1"
-        ).fetchone()
-    names = tariff_names(Variant(variant[0]) if variant and variant[0] else None)
+        variant = meter_variant(store.conn)
+    names = tariff_names(Variant(variant) if variant else None)
     with standard_output():
         if args.format == "json":
             print(json.dumps(result))
@@ -118,6 +104,15 @@ def _part_label(entry: dict, period: Period) -> str:
         return stamp[:7]
     day = date.fromisoformat(stamp[:10])
     return f"{day.strftime('%a')} {stamp[:10]}"
+
+
+def _peak_grid(peaks: list[dict]) -> list[str]:
+    """A year's monthly peaks in kW, six months a line (``-``: none for that month)."""
+    cells = [
+        f"{date.fromisoformat(peak['month'] + '-01').strftime('%b')} {figure(peak['kw']):>6}"
+        for peak in peaks
+    ]
+    return ["         " + "  ".join(cells[i : i + 6]) for i in range(0, len(cells), 6)]
 
 
 def table(result: dict, period: Period, prices: Prices, tariff_names: tuple[str, str]) -> str:
@@ -158,9 +153,12 @@ def table(result: dict, period: Period, prices: Prices, tariff_names: tuple[str,
     lines.append(
         f"{'Gas':<8} {figure(result['gas_m3'])} m3     Water {figure(result['water_m3'])} m3"
     )
+    lines += peak_lines(result["peaks"], period.kind, 8)
+    if period.kind == "year" and any(peak["kw"] is not None for peak in result["peaks"]):
+        lines += _peak_grid(result["peaks"])
     cost = result["cost"]
     if cost is not None:
-        lines.append(f"{'Cost':<8} {cost['currency']} {cost['total']:.2f} in total")
+        lines.append(f"{'Cost':<8} {cost['currency']} {figure(cost['total'], 2)} in total")
         shown = [
             f"{name:<7}{cost[name]:>8.2f} ({cost['sources'][name]})"
             for name in ("import", "export", "gas", "water", "fixed")

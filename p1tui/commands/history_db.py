@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from .. import config as config_file
 from ..config import Config
@@ -20,6 +21,7 @@ from ..store import (
     StoreLocked,
     open_store,
 )
+from ..store.periods import store_zone
 from ..store.prices import Prices, parse_prices
 from ..store.settings import history_settings as settings_from
 
@@ -64,6 +66,19 @@ def prices_setting(config: Config) -> Prices:
         return parse_prices(config.section("prices"))
     except ValueError as error:
         raise CommandError(f"the config's [prices] section: {error}") from None
+
+
+@contextmanager
+def reading_history(
+    args: argparse.Namespace, command: str
+) -> Iterator[tuple[Store, ZoneInfo, Prices]]:
+    """The store opened read-only for ``history`` or ``export``, the zone of its days and
+    the prices; a config, store or read problem is one sentence (CommandError)."""
+    config = read_config(command)
+    settings = history_settings(args, config)
+    prices = prices_setting(config)
+    with open_history(settings, readonly=True) as store, database_errors(settings.db):
+        yield store, store_zone(store.conn, settings.timezone), prices
 
 
 @contextmanager

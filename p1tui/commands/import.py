@@ -9,6 +9,8 @@ from datetime import date
 from typing import BinaryIO
 
 from ..dsmr import Decoded, Decoder, FramerStats
+from ..dsmr.dlms import decryptor_for
+from ..keys import add_key_options, meter_keys
 from ..store import HistoryWriter
 from ..store.periods import local_date, zone_info
 from .history_db import add_db_option, database_errors, history_settings, open_history, read_config
@@ -25,13 +27,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Read raw P1 data and add every valid telegram to the history, placed by the "
             "meter's own time stamps. Importing the same telegrams again adds nothing; "
-            "telegrams whose CRC fails are left out. Ends with a one-line summary."
+            "telegrams whose CRC fails are left out. Ends with a one-line summary. A "
+            "recording of an encrypting meter is read with its key (--key, P1TUI_KEY or "
+            "[meter] key in the config file)."
         ),
     )
     parser.add_argument(
         "files", nargs="*", metavar="FILE", help="files to read; none or '-' reads stdin"
     )
     add_db_option(parser)
+    add_key_options(parser)
     parser.set_defaults(run=run)
 
 
@@ -91,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
     """Import every input; 0 when all were read, 2 when one could not be, 130 on ctrl+c."""
     config = read_config("import")
     settings = history_settings(args, config)
+    keys = meter_keys(args, config.section("meter"))
     store = open_history(settings, readonly=False)
     stats: list[FramerStats] = []
     tally = Tally()
@@ -102,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
         with database_errors(settings.db), sigterm_as_ctrl_c():
             try:
                 for name in args.files or ["-"]:
-                    decoder = Decoder()  # one per input: each is its own stream
+                    decoder = Decoder(decryptor_for(keys))  # one per input: its own stream
                     stats.append(decoder.stats.framer)
                     if not _import_one(name, decoder, writer, tally):
                         status = 2

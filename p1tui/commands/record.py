@@ -6,18 +6,23 @@ import argparse
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..cli_options import baudrate
 from ..config import BYTESIZES, PARITIES, STOPBITS
+from ..keys import add_key_options, configured_meter, meter_keys
 from ..link.events import Diagnosis, LinkEvent, LinkState, StateChanged, TelegramReceived
 from ..link.factory import make_source
 from ..link.fanout import FanOut
 from ..link.masking import IdMasker
 from ..link.reader import Reader
-from ..link.recording import Recording, RecordingSource
+from ..link.recording import Masker, Recording, RecordingSource
 from ..link.settings import SerialSettings, SourceSettings
 from ..link.source import Source
 from .termination import sigterm_as_ctrl_c
+
+if TYPE_CHECKING:
+    from ..dsmr.dlms import MeterKeys
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,7 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Save the bytes a P1 port delivers exactly as received, junk and broken "
             "telegrams included, until ctrl+c or `kill`. A dropped link is reopened and "
             "recording goes on. Play the file back with `p1tui --replay FILE` or decode it with "
-            "`p1tui decode FILE`."
+            "`p1tui decode FILE`. An encrypting meter's frames are saved encrypted, as they "
+            "came: the key reads them back (and counts its telegrams while recording)."
         ),
     )
     parser.add_argument(
@@ -47,8 +53,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="replace the equipment IDs (meter and M-Bus serial numbers) with X's of the "
         "same length before saving; each telegram's CRC is recomputed, so valid "
-        "telegrams stay valid (and broken ones stay broken); all other bytes are kept",
+        "telegrams stay valid (and broken ones stay broken); all other bytes are kept; "
+        "with the key of an encrypting meter, each frame is decrypted, masked and "
+        "encrypted again",
     )
+    add_key_options(parser)
     parser.set_defaults(run=run)
 
 
@@ -94,6 +103,7 @@ class Progress:
 def run(args: argparse.Namespace) -> int:
     """Record until ctrl+c or SIGTERM; exit 1 when the port cannot be opened at all."""
     settings = SerialSettings(args.port, args.baudrate, args.bytesize, args.parity, args.stopbits)
+    keys = meter_keys(args, configured_meter("p1tui record"))
     try:
         file = args.out.open("xb")
     except FileExistsError:
@@ -102,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"p1tui record: cannot create {args.out}: {error.strerror}.", file=sys.stderr)
         return 1
-    recording = Recording(file, IdMasker() if args.mask_ids else None)
+    recording = Recording(file, _masker(keys) if args.mask_ids else None)
     progress = Progress(recording)
 
     def recording_source(source_settings: SourceSettings) -> Source:
@@ -110,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
 
     fanout = FanOut()
     events = fanout.subscribe("record progress")
-    reader = Reader(settings, fanout.publish, source_factory=recording_source)
+    reader = Reader(settings, fanout.publish, source_factory=recording_source, keys=keys)
     reader.start()
     try:
         with sigterm_as_ctrl_c():
@@ -133,9 +143,21 @@ def run(args: argparse.Namespace) -> int:
         if progress.advice:
             print(progress.advice, file=sys.stderr)
         return 1
+    undecrypted = reader.stats.decryption_failures
     print(
         f"recorded {recording.bytes_in} bytes ({progress.telegrams} telegrams, "
-        f"{progress.crc_failures} with a failed CRC) to {args.out}",
+        f"{progress.crc_failures} with a failed CRC"
+        + (f", {undecrypted} frames that did not decrypt" if undecrypted else "")
+        + f") to {args.out}",
         file=sys.stderr,
     )
     return 0
+
+
+def _masker(keys: MeterKeys | None) -> Masker:
+    if keys is None:
+        return IdMasker()
+    # Imported here: cryptography is loaded only for an encrypting meter.
+    from ..link.encrypted_masking import EncryptedIdMasker  # noqa: PLC0415
+
+    return EncryptedIdMasker(keys)

@@ -8,12 +8,13 @@ import sys
 from dataclasses import dataclass
 
 from ..errors import CommandError
+from ..keys import meter_keys
 from ..sim.legal_time import Moment, parse_iso
-from ..sim.outputs import Output, OutputError, TcpServerOutput, open_output
+from ..sim.outputs import Output, OutputError, TcpOutput, open_output
 from ..sim.pacing import Pacer
 from ..sim.simulator import Simulator
 from ..sim.variants import VARIANTS
-from .termination import sigterm_as_ctrl_c
+from .termination import sigterm_as_ctrl_c, uninterrupted
 
 DESCRIPTION = """\
 Run the built-in meter (a simulated household with solar panels, gas heating and
@@ -28,6 +29,8 @@ examples:
   p1tui simulate --start 2026-06-21T00:00:00+02:00 --count 86400 --speed 0 --out june.txt
   p1tui simulate --out /dev/ttyUSB1                # a serial port (null-modem cable)
   p1tui simulate --out tcp://127.0.0.1:2323        # then: p1tui --port socket://127.0.0.1:2323
+  p1tui simulate --variant lu --key 000102030405060708090A0B0C0D0E0F --count 3 \\
+      | P1TUI_KEY=000102030405060708090A0B0C0D0E0F p1tui decode   # an encrypting Smarty
 """
 
 
@@ -85,7 +88,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--variant",
         choices=tuple(VARIANTS),
         default="nl5",
-        help="nl5 = DSMR 5 (default), nl4 = DSMR 4.2, nl2 = DSMR 2.2, be = Belgian Fluvius",
+        help="nl5 = DSMR 5 (default), nl4 = DSMR 4.2, nl2 = DSMR 2.2, be = Belgian Fluvius, "
+        "lu = Luxembourg Smarty (every 10 s)",
+    )
+    parser.add_argument(
+        "--key",
+        metavar="HEX",
+        help="encrypt every telegram with this key (32 hex digits of your choosing), as "
+        "Luxembourg and Austrian meters do",
+    )
+    parser.add_argument(
+        "--auth-key",
+        metavar="HEX",
+        help="with --key: the authentication key (default: Luxembourg's fixed key)",
     )
     parser.add_argument(
         "--no-water", action="store_true", help="leave out the water meter on M-Bus channel 2"
@@ -114,6 +129,13 @@ class Progress:
             text += f", meter time {self.first.isoformat()} to {self.last.isoformat()}"
         return text
 
+    def add(self, taken_at: Moment | None) -> None:
+        """Count one telegram written, stamped ``taken_at`` by the meter."""
+        self.last = taken_at
+        if self.first is None:
+            self.first = taken_at
+        self.sent += 1
+
 
 def stream(pacer: Pacer, output: Output, count: int | None, progress: Progress) -> None:
     """Write telegrams as they fall due, until ``count`` are written (never when None)."""
@@ -122,11 +144,10 @@ def stream(pacer: Pacer, output: Output, count: int | None, progress: Progress) 
         if wait > 0:
             output.idle(min(wait, 0.5))
             continue
-        output.write(pacer.take())
-        progress.last = pacer.taken_at
-        if progress.first is None:
-            progress.first = progress.last
-        progress.sent += 1
+        output.wait_ready()
+        with uninterrupted():  # a ctrl+c now is handled once the telegram is counted
+            output.write(pacer.take())
+            progress.add(pacer.taken_at)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -135,9 +156,10 @@ def run(args: argparse.Namespace) -> int:
         start = None if args.start is None else parse_iso(args.start)
     except ValueError as error:
         raise CommandError(f"--start: {error}") from None
-    simulator = Simulator(args.variant, args.seed, start, water=not args.no_water)
+    # The built-in meter's key is made up: no config, no environment, no warning.
+    keys = meter_keys(args, environ={}, warn=None) if args.key or args.auth_key else None
     try:
-        output = open_output(args.out, simulator.profile.serial, flat_out=args.speed == 0)
+        output = open_output(args.out, VARIANTS[args.variant].serial, flat_out=args.speed == 0)
     except OutputError as error:
         print(f"p1tui simulate: {error}", file=sys.stderr)
         return 1
@@ -145,12 +167,16 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress()
     try:
         with sigterm_as_ctrl_c():
-            if isinstance(output, TcpServerOutput):
+            if isinstance(output, TcpOutput):
                 print(
                     f"p1tui simulate: serving on {output.url}; waiting for a client",
                     file=sys.stderr,
                 )
                 output.wait_for_client()
+            # The meter's clock starts now, once someone listens (without --start).
+            simulator = Simulator(
+                args.variant, args.seed, start, water=not args.no_water, keys=keys
+            )
             stream(Pacer(simulator, args.speed), output, args.count, progress)
     except KeyboardInterrupt:
         pass  # the usual way to end an endless stream

@@ -22,11 +22,15 @@ class ByteStage(Protocol):
     """A step in front of the framer that turns received bytes into plaintext telegram bytes.
 
     ``feed`` takes whatever a read returned and gives back the plaintext it completed
-    (``b""`` while it waits for more). It may expose its counters as ``stats``;
+    (``b""`` while it waits for more); ``close`` ends the stream (or a broken link): it
+    gives back what can still be, and drops (and counts) a frame cut short, so bytes from
+    after a reconnect never complete it. It may expose its counters as ``stats``;
     :attr:`Decoder.stats` passes them on.
     """
 
     def feed(self, data: bytes) -> bytes: ...
+
+    def close(self) -> bytes: ...
 
 
 class Decoded(NamedTuple):
@@ -96,7 +100,8 @@ class Decoder:
         The decoder can be fed again afterwards: a reconnect starts on a clean slate, and
         the parser keeps what it learned about this meter's lines.
         """
-        return self._decode(self._framer.close())
+        frames = [] if self.decryptor is None else self._framer.feed(self.decryptor.close())
+        return self._decode(frames + self._framer.close())
 
     def _decode(self, frames: list[Frame]) -> list[Decoded]:
         if not frames:

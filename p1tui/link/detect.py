@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..dsmr import DSMRError, Frame, Framer, Telegram, parse
-from .diagnosis import SAMPLE_BYTES, explain_bytes
+from ..dsmr.dlms import holds_encrypted_frames
+from .diagnosis import ENCRYPTED_NO_KEY, SAMPLE_BYTES, explain_bytes
 from .serial_source import SerialSource, UnsupportedSettings
 from .settings import SerialSettings
 
@@ -40,10 +41,13 @@ class Attempt:
     crc_failures: int
     finding: str
     """In words: what was seen."""
+    encrypted: bool = False
+    """Encrypted frames arrived intact: the settings are right, the telegrams need the key."""
 
     @property
     def found(self) -> bool:
-        return self.telegram is not None
+        """The settings work: telegrams, or encrypted frames whole."""
+        return self.telegram is not None or self.encrypted
 
 
 def try_settings(
@@ -70,6 +74,9 @@ def try_settings(
             received += len(data)
             if len(sample) < SAMPLE_BYTES:
                 sample += data[: SAMPLE_BYTES - len(sample)]
+                if holds_encrypted_frames(sample):
+                    problem = ENCRYPTED_NO_KEY.problem or ""
+                    return Attempt(settings, None, received, 0, problem, encrypted=True)
             frames = framer.feed(data) if data else framer.flush()
             for frame in frames:
                 if frame.valid:

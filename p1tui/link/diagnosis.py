@@ -11,6 +11,8 @@ Wrong serial settings leave fingerprints in the bytes that do arrive:
 * Data at a higher speed read at a lower one: samples of a much faster signal, bytes
   with no pattern and little printable text.
 * A line held low (an uninverted signal on a TTL adapter, a wrong pin): only NUL bytes.
+* Encrypted frames (Luxembourg, Austria): binary, but with the ``DB 08`` frame header
+  intact, which only the right serial settings give. Then the key is what is missing.
 
 :class:`LinkWatch` follows one link's bytes and frames and says when to report what.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 from collections import deque
 
+from ..dsmr.dlms import DecryptorStats, holds_encrypted_frames
 from .events import Diagnosis
 from .settings import SerialSettings
 
@@ -54,6 +57,31 @@ NO_DATA_NETWORK = Diagnosis(
 )
 
 
+ENCRYPTED_NO_KEY = Diagnosis(
+    "this meter encrypts its telegrams: ask your grid operator for the key, then give it to p1tui.",
+    'Put it in the config file as [meter] key = "32 hex digits" (or in the environment as '
+    "P1TUI_KEY); an Austrian meter also needs its authentication key ([meter] auth_key).",
+)
+KEY_MISMATCH = Diagnosis(
+    "the key does not match this meter: its encrypted telegrams do not decrypt with it.",
+    "Check the key with your grid operator: it is this meter's encryption key, 32 hex "
+    "digits (a replaced meter comes with a new key).",
+)
+AUTH_KEY_MISMATCH = Diagnosis(
+    "the authentication key does not match this meter: its telegrams decrypt, but their "
+    "authentication tag fails.",
+    "An Austrian meter needs the authentication key from the grid operator's portal as "
+    "[meter] auth_key (or P1TUI_AUTH_KEY); a Luxembourg meter needs none: leave it out.",
+)
+
+
+def decryption_failures(stats: DecryptorStats) -> Diagnosis:
+    """Encrypted frames arrive but none decrypts: which key is wrong."""
+    if stats.auth_failures > stats.key_mismatches:
+        return AUTH_KEY_MISMATCH
+    return KEY_MISMATCH
+
+
 def even_parity_bit(byte: int) -> int:
     """The bit that makes the number of ones in a 7-bit character even."""
     return (byte & 0x7F).bit_count() & 1
@@ -61,6 +89,8 @@ def even_parity_bit(byte: int) -> int:
 
 def explain_bytes(sample: bytes, settings: SerialSettings | None = None) -> Diagnosis:
     """Why ``sample`` (bytes that held no valid telegram) is not a telegram stream."""
+    if holds_encrypted_frames(sample):
+        return ENCRYPTED_NO_KEY
     here = _current(settings)
     n = len(sample) or 1
     text = sum(b in _TEXT for b in sample) / n
@@ -133,9 +163,19 @@ class LinkWatch:
     what should be shown changes (``Diagnosis(None)`` clears a shown problem).
     """
 
-    def __init__(self, settings: SerialSettings | None, *, network: bool = False) -> None:
+    def __init__(
+        self,
+        settings: SerialSettings | None,
+        *,
+        network: bool = False,
+        decryption: DecryptorStats | None = None,
+    ) -> None:
         self.settings = settings
         self.network = network
+        self.decryption = decryption
+        """The decryptor's counters when a key is set: frames that do not decrypt are
+        then the key's fault, not the serial settings'."""
+        self._failed_before = 0
         self.shown: Diagnosis | None = None
         self.no_data = NO_DATA_NETWORK if network else NO_DATA
         """What silence on an open link means; a link that worked says it stopped."""
@@ -177,6 +217,8 @@ class LinkWatch:
         if valid:
             self._sample.clear()
             self._since = now
+            if self.decryption is not None:
+                self._failed_before = self.decryption.frames_failed
             if failed < CRC_FAILURES_TO_REPORT:  # the link works: clear what was shown
                 return self.show(Diagnosis(None))
         return None
@@ -192,5 +234,8 @@ class LinkWatch:
         if (size >= JUNK_BEFORE_DIAGNOSIS and quiet >= JUNK_MIN_SECONDS) or (
             size >= JUNK_MIN_BYTES and quiet >= NO_DATA_AFTER
         ):
+            decryption = self.decryption
+            if decryption is not None and decryption.frames_failed > self._failed_before:
+                return self.show(decryption_failures(decryption))
             return self.show(explain_bytes(bytes(self._sample), self.settings))
         return None

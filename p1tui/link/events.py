@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from ..dsmr import Frame, Telegram
+from ..dsmr.dlms import Envelope
 
 
 class LinkState(str, Enum):
@@ -34,6 +35,9 @@ class TelegramReceived:
     """The parsed telegram; None only when a failed frame could not even be parsed."""
     received_at: float
     """Wall-clock time (``time.time()``) when its last byte arrived."""
+    envelope: Envelope | None = None
+    """For an encrypted meter: the system title, frame counter and security byte of the
+    frame that carried the telegram."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +62,8 @@ class LinkStats:
     bytes_skipped: int = 0
     bytes_per_second: float = 0.0
     last_telegram_at: float | None = None
-    learned_interval: float | None = None
-    """The meter's telegram period as observed (about 1 s or 10 s), once known."""
+    decryption_failures: int = 0
+    """Encrypted frames that did not decrypt (wrong key, corrupted, truncated)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,13 +28,18 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..dsmr import Decoded, Decoder
+from ..dsmr.dlms import decryptor_for
 from .events import LinkEvent, LinkState, LinkStats, StateChanged, StatsUpdated, TelegramReceived
 from .factory import make_source
 from .settings import SourceSettings
 from .source import EndOfStream, LinkError, LinkLost, LinkUnusable, Source
 from .status import LinkStatus
+
+if TYPE_CHECKING:
+    from ..dsmr.dlms import Envelope, MeterKeys
 
 STATS_EVERY = 1.0
 QUIET_FLUSH = 0.5
@@ -56,12 +61,15 @@ class _Run:
 class _Link:
     """The byte path and counters of the current settings (kept across reconnects)."""
 
-    def __init__(self, settings: SourceSettings) -> None:
+    def __init__(self, settings: SourceSettings, keys: MeterKeys | None) -> None:
         self.settings = settings
-        self.decoder = Decoder()
+        self.decryptor = decryptor_for(keys)
+        self.decoder = Decoder(self.decryptor)
         self.bytes_received = 0
         self.last_telegram_at: float | None = None
-        self.status = LinkStatus(settings)
+        self.status = LinkStatus(
+            settings, decryption=None if self.decryptor is None else self.decryptor.stats
+        )
         """Period, staleness, retries and diagnosis: every timing decision is made there."""
 
     def stats(self, bytes_per_second: float) -> LinkStats:
@@ -74,8 +82,19 @@ class _Link:
             bytes_skipped=f.bytes_skipped,
             bytes_per_second=bytes_per_second,
             last_telegram_at=self.last_telegram_at,
-            learned_interval=self.status.period,
+            decryption_failures=0 if self.decryptor is None else self.decryptor.stats.frames_failed,
         )
+
+    def envelopes(self, frames: list[Decoded]) -> list[Envelope | None]:
+        """The envelope of each frame's encrypted carrier (None for plaintext telegrams).
+
+        Every decrypted frame carries one whole telegram, so the telegrams framed from one
+        feed pair up in order with the frames decrypted in it.
+        """
+        taken = self.decryptor.take_envelopes() if self.decryptor is not None else []
+        if len(taken) != len(frames):
+            return [None] * len(frames)
+        return list(taken)
 
 
 class Reader:
@@ -95,8 +114,11 @@ class Reader:
         *,
         source_factory: Callable[[SourceSettings], Source] = make_source,
         clock: Callable[[], float] = time.monotonic,
+        keys: MeterKeys | None = None,
     ) -> None:
+        """``keys``: the meter's, when it encrypts its telegrams (Luxembourg, Austria)."""
         self._settings = settings
+        self._keys = keys
         self._on_event = on_event
         self._factory = source_factory
         self._clock = clock
@@ -177,14 +199,14 @@ class Reader:
                 self._on_event(StateChanged(LinkState.STOPPED, reason, time.time()))
 
     def _main(self, run: _Run) -> None:
-        link = _Link(self._settings)
+        link = _Link(self._settings, self._keys)
         while not run.stop:
             with self._lock:
                 new, run.new_settings = run.new_settings, None
                 if new is not None:
                     run.wake.clear()
             if new is not None:
-                link = _Link(new)
+                link = _Link(new, self._keys)
                 self._stats = LinkStats()
             source: Source | None = None
             try:
@@ -263,13 +285,13 @@ class Reader:
     def _deliver_all(self, run: _Run, link: _Link, frames: list[Decoded], now: float) -> None:
         """Report decoded frames, with what the link state makes of them."""
         failed = False
-        for frame, telegram in frames:
+        for (frame, telegram), envelope in zip(frames, link.envelopes(frames), strict=True):
             wall = time.time()
             if frame.valid:
                 link.last_telegram_at = wall
             else:
                 failed = True
-            self._emit(run, TelegramReceived(frame, telegram, wall))
+            self._emit(run, TelegramReceived(frame, telegram, wall, envelope))
             self._report(run, link.status.frame(frame.valid, now))
         if failed:  # the failure count is shown with the telegram, not up to 1 s later
             self._publish_stats(run, link, self._stats.bytes_per_second)

@@ -8,16 +8,24 @@ so the file holds junk and broken telegrams too, across reconnects.
 from __future__ import annotations
 
 import threading
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
-from .masking import IdMasker
 from .source import Source
+
+
+class Masker(Protocol):
+    """Rewrites the stream before it is saved: an ``IdMasker``, or ``EncryptedIdMasker``
+    for a meter that encrypts."""
+
+    def feed(self, data: bytes) -> bytes: ...
+
+    def close(self) -> bytes: ...
 
 
 class Recording:
     """The output file; written from the reader thread, closed from the main thread."""
 
-    def __init__(self, file: BinaryIO, masker: IdMasker | None) -> None:
+    def __init__(self, file: BinaryIO, masker: Masker | None) -> None:
         self._file: BinaryIO | None = file
         self._masker = masker
         self._lock = threading.Lock()

@@ -1,9 +1,16 @@
-"""Where the bytes come from: a serial port or URL, a replay file, or the built-in meter."""
+"""Where the bytes come from: a serial port or URL, a replay file, the built-in meter, or
+a running collector."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..dsmr.dlms import MeterKeys
+
+from .address import format_address
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,16 +66,40 @@ class SimulatorSettings:
     """The built-in meter."""
 
     variant: str = "nl5"
-    """nl5, nl4, nl2 or be."""
+    """nl5, nl4, nl2, be or lu."""
     seed: int = 1
     speed: float = 1.0
     start: str | None = None
     """ISO time of the simulated clock's start; None means now."""
     water: bool = True
+    keys: MeterKeys | None = field(default=None, repr=False)
+    """Encrypt every telegram with these keys, as a Luxembourg or Austrian meter does."""
 
     def describe(self) -> str:
-        """``demo meter (nl5)``."""
-        return f"demo meter ({self.variant})"
+        """``demo meter (nl5)``, ``demo meter (lu, encrypted)``."""
+        return f"demo meter ({self.variant}{', encrypted' if self.keys else ''})"
 
 
-SourceSettings = SerialSettings | ReplaySettings | SimulatorSettings
+@dataclass(frozen=True, slots=True)
+class CollectorSettings:
+    """A running collector (``p1tui serve``): its re-served stream, read over TCP."""
+
+    host: str
+    port: int
+
+    @property
+    def address(self) -> str:
+        """``127.0.0.1:2323`` (``[::1]:2323``)."""
+        return format_address(self.host, self.port)
+
+    @property
+    def serial(self) -> SerialSettings:
+        """The same stream as a pyserial ``socket://`` link, which is how it is read."""
+        return SerialSettings(f"socket://{self.address}")
+
+    def describe(self) -> str:
+        """``via collector 127.0.0.1:2323``."""
+        return f"via collector {self.address}"
+
+
+SourceSettings = SerialSettings | ReplaySettings | SimulatorSettings | CollectorSettings

@@ -17,6 +17,7 @@ from __future__ import annotations
 import statistics
 from collections import deque
 
+from ..dsmr.dlms import DecryptorStats
 from .diagnosis import LinkWatch
 from .events import Diagnosis, LinkEvent, LinkState, StateChanged
 from .serial_source import is_url
@@ -86,12 +87,15 @@ class LinkStatus:
     the reader re-stamps them with the wall-clock time).
     """
 
-    def __init__(self, settings: SourceSettings) -> None:
+    def __init__(
+        self, settings: SourceSettings, *, decryption: DecryptorStats | None = None
+    ) -> None:
+        """``decryption``: the decryptor's counters when the meter's key is set."""
         serial = settings if isinstance(settings, SerialSettings) else None
         self.network = serial is not None and is_url(serial.port)
         self.reopens = serial is not None
         """Ports and dongles are reopened when silent; a replay or the demo meter is not."""
-        self.watch = LinkWatch(serial, network=self.network)
+        self.watch = LinkWatch(serial, network=self.network, decryption=decryption)
         self.state = LinkState.CONNECTING
         self.reason = ""
         self.retry_in: float | None = None

@@ -1,17 +1,16 @@
 """Where ``p1tui simulate`` sends the stream: stdout or a file, a serial port, TCP clients.
 
-Every output has the same small interface: ``write(telegram)`` and ``idle(seconds)``
-(called while the next telegram is not due yet; the TCP server accepts clients then),
-``close()``, and ``describe()`` for the summary line. Errors are :class:`OutputError`
-with one sentence for the user.
+Every output has the same small interface: ``wait_ready()`` (before each telegram: the
+TCP server at full speed waits for its clients there), ``write(telegram)`` (quick, so a
+ctrl+c never splits a telegram from its count), ``idle(seconds)`` (while the next
+telegram is not due yet), ``close()``, and ``describe()`` for the summary line. Errors are
+:class:`OutputError` with one sentence for the user.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import selectors
-import socket
 import stat
 import sys
 import time
@@ -22,10 +21,9 @@ import serial
 
 from ..link.serial_source import is_url, open_error
 from ..link.settings import SerialSettings
+from ..link.tcp_server import ClientEvent, TcpServer, TcpServerError
 
 LOOPBACK = "127.0.0.1"
-MAX_CLIENT_BACKLOG = 1 << 20
-"""A live client further behind than this many bytes is dropped (it stopped reading)."""
 FLAT_OUT_BACKLOG = 1 << 16
 """At speed 0 the stream waits for clients to take their data down to this."""
 DRAIN_AT_END_S = 5.0
@@ -36,6 +34,8 @@ class OutputError(Exception):
 
 
 class Output(Protocol):
+    def wait_ready(self) -> None: ...
+
     def write(self, data: bytes) -> None: ...
 
     def idle(self, seconds: float) -> None: ...
@@ -64,6 +64,9 @@ class StreamOutput:
         except OSError as error:
             raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
         return cls(stream, path, owned=True)
+
+    def wait_ready(self) -> None:
+        pass
 
     def write(self, data: bytes) -> None:
         try:
@@ -108,6 +111,9 @@ class SerialOutput:
             raise OutputError(f"cannot open {port}: {error}") from None
         self._settings = SerialSettings(port, *line)
 
+    def wait_ready(self) -> None:
+        pass
+
     def write(self, data: bytes) -> None:
         try:
             self._port.write(data)
@@ -126,138 +132,50 @@ class SerialOutput:
         return self._settings.describe()
 
 
-class _Client:
-    __slots__ = ("address", "pending", "sock")
+class TcpOutput:
+    """Every client of a :class:`~p1tui.link.tcp_server.TcpServer` gets the live stream.
 
-    def __init__(self, sock: socket.socket, address: str) -> None:
-        self.sock = sock
-        self.address = address
-        self.pending = bytearray()
-
-
-class TcpServerOutput:
-    """A TCP server that gives every connected client the live stream.
-
-    A client that connects mid-stream starts at the next whole telegram. Writing never
-    blocks on one slow client: each has its own buffer, and one that stops reading is
-    dropped once it is a megabyte behind. At speed 0 (``flat_out``) the stream instead
-    runs at the pace of the slowest client, and pauses while nobody is connected.
+    A client that connects mid-stream starts at the next whole telegram; one that stops
+    reading is dropped once it is a megabyte behind. At speed 0 (``flat_out``) the stream
+    instead runs at the pace of the slowest client, and pauses while nobody is connected.
     """
 
     def __init__(self, host: str, port: int, flat_out: bool) -> None:
         self._flat_out = flat_out
-        self._selector = selectors.DefaultSelector()
-        self._clients: dict[socket.socket, _Client] = {}
         try:
-            family = socket.AF_INET6 if ":" in host else socket.AF_INET
-            self._listener = socket.socket(family, socket.SOCK_STREAM)
-            self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            self._listener.bind((host, port))
-            self._listener.listen(8)
-        except OSError as error:
-            raise OutputError(
-                f"cannot serve on tcp://{host}:{port}: {error.strerror or error}"
-            ) from None
-        self._listener.setblocking(False)
-        self._selector.register(self._listener, selectors.EVENT_READ)
-        bound = self._listener.getsockname()
-        self.url = f"tcp://{host if ':' not in host else f'[{host}]'}:{bound[1]}"
+            self._server = TcpServer(host, port, on_client=_say_client)
+        except TcpServerError as error:
+            raise OutputError(f"cannot serve on tcp://{error.address}: {error.reason}") from None
+        self.url = f"tcp://{self._server.address}"
+        self._server.start()
 
     def wait_for_client(self) -> None:
         """Block until someone connects."""
-        while not self._clients:
-            self._service(0.5)
+        while not self._server.wait_for_client(0.5):
+            pass
 
-    def write(self, data: bytes) -> None:
+    def wait_ready(self) -> None:
         if self._flat_out:
             self.wait_for_client()
-        for client in list(self._clients.values()):
-            client.pending += data
-            self._send(client)
-        for client in list(self._clients.values()):
-            if len(client.pending) > MAX_CLIENT_BACKLOG:
-                self._drop(client, "stopped reading")
-        if self._flat_out:
-            while any(len(c.pending) > FLAT_OUT_BACKLOG for c in self._clients.values()):
-                self._service(0.5)
+            while not self._server.wait_backlog_below(FLAT_OUT_BACKLOG, 0.5):
+                pass
+
+    def write(self, data: bytes) -> None:
+        self._server.send(data)
 
     def idle(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
-            self._service(left)
+        time.sleep(seconds)
 
     def close(self) -> None:
-        deadline = time.monotonic() + DRAIN_AT_END_S
-        while any(c.pending for c in self._clients.values()):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            self._service(min(left, 0.5))
-        for client in list(self._clients.values()):
-            self._drop(client, None)
-        self._selector.close()
-        self._listener.close()
+        self._server.close(drain=DRAIN_AT_END_S)
 
     def describe(self) -> str:
         return self.url
 
-    def _service(self, timeout: float) -> None:
-        """Accept, send what is pending, notice clients that left; wait at most ``timeout``."""
-        for key, events in self._selector.select(timeout):
-            sock = key.fileobj
-            if sock is self._listener:
-                self._accept()
-                continue
-            assert isinstance(sock, socket.socket)
-            client = self._clients.get(sock)
-            if client is None:
-                continue
-            if events & selectors.EVENT_READ and not self._discard_input(client):
-                continue
-            if events & selectors.EVENT_WRITE:
-                self._send(client)
 
-    def _accept(self) -> None:
-        with contextlib.suppress(BlockingIOError):
-            sock, address = self._listener.accept()
-            sock.setblocking(False)
-            client = _Client(sock, f"{address[0]}:{address[1]}")
-            self._clients[sock] = client
-            self._selector.register(sock, selectors.EVENT_READ)
-            print(f"p1tui simulate: client {client.address} connected", file=sys.stderr)
-
-    def _discard_input(self, client: _Client) -> bool:
-        """Read and ignore what a client sends; False (and dropped) when it hung up."""
-        try:
-            data = client.sock.recv(4096)
-        except BlockingIOError:
-            return True
-        except OSError:
-            data = b""
-        if not data:
-            self._drop(client, "disconnected")
-            return False
-        return True
-
-    def _send(self, client: _Client) -> None:
-        try:
-            sent = client.sock.send(client.pending)
-        except BlockingIOError:
-            sent = 0
-        except OSError:
-            self._drop(client, "disconnected")
-            return
-        del client.pending[:sent]
-        events = selectors.EVENT_READ | (selectors.EVENT_WRITE if client.pending else 0)
-        self._selector.modify(client.sock, events)
-
-    def _drop(self, client: _Client, reason: str | None) -> None:
-        self._clients.pop(client.sock, None)
-        with contextlib.suppress(KeyError, ValueError):
-            self._selector.unregister(client.sock)
-        client.sock.close()
-        if reason:
-            print(f"p1tui simulate: client {client.address} {reason}", file=sys.stderr)
+def _say_client(event: ClientEvent) -> None:
+    said = "connected" if event.connected else event.reason
+    print(f"p1tui simulate: client {event.address} {said}", file=sys.stderr)
 
 
 def _is_terminal_device(path: str) -> bool:
@@ -296,7 +214,7 @@ def open_output(target: str | None, line: tuple[int, int, str, float], flat_out:
         return StreamOutput.stdout()
     assert target is not None
     if target.startswith("tcp://"):
-        return TcpServerOutput(*parse_tcp(target), flat_out=flat_out)
+        return TcpOutput(*parse_tcp(target), flat_out=flat_out)
     if is_url(target) or _is_terminal_device(target):
         return SerialOutput(target, line)
     return StreamOutput.file(target)

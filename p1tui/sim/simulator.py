@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from ..link.settings import SimulatorSettings
 from .household import Household
@@ -22,6 +23,9 @@ from .peak import PeakDemand
 from .randomness import random_stream
 from .telegram import Snapshot, hex_id
 from .variants import VARIANTS, VariantProfile
+
+if TYPE_CHECKING:
+    from ..dsmr.dlms import MeterKeys
 
 GAS, WATER = 3, 7
 """EN 13757-3 device types on the M-Bus channels 1 and 2."""
@@ -50,8 +54,13 @@ class Simulator:
         start: int | None = None,
         water: bool = True,
         outage_rates: OutageRates | None = None,
+        *,
+        keys: MeterKeys | None = None,
     ) -> None:
-        """``start`` is UTC epoch seconds (None: now), rounded down to the period."""
+        """``start`` is UTC epoch seconds (None: now), rounded down to the period.
+
+        With ``keys`` the meter encrypts every telegram as a Smarty does (security 0x30).
+        """
         try:
             profile: VariantProfile = VARIANTS[variant]
         except KeyError:
@@ -93,6 +102,7 @@ class Simulator:
             random_stream(seed, "outages"), outage_rates or OutageRates(), first
         )
         self._started = False
+        self._encryption = None if keys is None else _Encryption(keys, seed, profile.header)
 
     @property
     def period_s(self) -> int:
@@ -132,13 +142,32 @@ class Simulator:
         """Advance to the next moment the meter sends, and return that telegram."""
         while not self.advance():
             pass
-        return self.telegram()
+        telegram = self.telegram()
+        return telegram if self._encryption is None else self._encryption.frame(telegram)
+
+
+class _Encryption:
+    """What an encrypting meter adds: its system title and a frame counter that counts up."""
+
+    def __init__(self, keys: MeterKeys, seed: int, header: str) -> None:
+        from ..dsmr.decryptor import encrypt_frame  # noqa: PLC0415 (cryptography when asked)
+
+        self._encrypt = encrypt_frame
+        self._keys = keys
+        rng = random_stream(seed, "encryption")
+        # DLMS convention: the manufacturer's three letters, then five bytes of serial.
+        self.system_title = header[1:4].upper().encode("ascii") + rng.randbytes(5)
+        self.frame_counter = rng.randint(1, 1 << 24)
+
+    def frame(self, telegram: bytes) -> bytes:
+        self.frame_counter += 1
+        return self._encrypt(telegram, self._keys, self.system_title, self.frame_counter)
 
 
 def simulator_for(settings: SimulatorSettings) -> Simulator:
     """A simulator configured by the app's settings; ValueError on a bad start or variant."""
     start = None if settings.start is None else parse_iso(settings.start)
-    return Simulator(settings.variant, settings.seed, start, settings.water)
+    return Simulator(settings.variant, settings.seed, start, settings.water, keys=settings.keys)
 
 
 def iter_telegrams(settings: SimulatorSettings, count: int | None = None) -> Iterator[bytes]:

@@ -27,6 +27,7 @@ class Site:
 
 NL_SITE = Site(latitude=52.1, longitude=5.2)
 BE_SITE = Site(latitude=50.9, longitude=4.4)
+LU_SITE = Site(latitude=49.6, longitude=6.1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,8 @@
 
 One function per variant, each the line set of a real meter of that family (copied from
 the captures in tests/telegrams/): an Iskra AM550 for DSMR 5, a Kaifa MA304 for 4.2, an
-Iskra MT382 for 2.2 and a Fluvius/Sagemcom T211 for Belgium. The lines they have in
+Iskra MT382 for 2.2, a Fluvius/Sagemcom T211 for Belgium and a Smarty (Sagemcom T210-D)
+for Luxembourg. The lines they have in
 common are built by the shared helpers below. Numbers are formatted from integers
 (watts, watt-seconds, litres, decivolts), so no float rounding reaches the telegram.
 """
@@ -287,4 +288,75 @@ def write_be(s: Snapshot) -> bytes:
     for device in s.mbus:
         gas = device.identity.device_type == 3
         lines += mbus_lines(device, "96.1.1", "24.2.3" if gas else "24.2.1", valve=gas)
+    return finish(lines, with_crc=True)
+
+
+REACTIVE_RATIO = (17, 100)
+"""Reactive over active energy and power on the Smarty (a power factor of about 0.99)."""
+
+
+def _reactive(value: int) -> int:
+    return value * REACTIVE_RATIO[0] // REACTIVE_RATIO[1]
+
+
+def kvarh(ws: int) -> str:
+    return kwh(_reactive(ws)).replace("kWh", "kvarh")
+
+
+def kvar(w: int) -> str:
+    return kw(_reactive(w)).replace("kW", "kvar")
+
+
+def kva(w: int) -> str:
+    """Apparent power from the active power and its reactive share."""
+    return kw(round((w * w + _reactive(w) ** 2) ** 0.5)).replace("kW", "kVA")
+
+
+def write_lu(s: Snapshot) -> bytes:
+    """Luxembourg Smarty (Sagemcom T210-D), DSMR 5.0.2-based: totals, reactive energy, relays.
+
+    No tariff registers (1.8.0/2.8.0 only), the logical device name 42.0.0 instead of
+    96.1.1, the main breaker and the two relays, text message lines 96.13.2-5, and the
+    gas valve after the reading. The version line says 42, as the real meter's does.
+    """
+    meter = s.meter
+    r = meter.registers_ws
+    imported, exported = sum(r[IMPORT]), sum(r[EXPORT])
+    p = meter.phases
+    lines = [
+        s.header,
+        "",
+        "1-3:0.2.8(42)",
+        f"0-0:1.0.0({s.now.tst})",
+        f"0-0:42.0.0({s.equipment_id})",
+        f"1-0:1.8.0({kwh(imported)})",
+        f"1-0:2.8.0({kwh(exported)})",
+        f"1-0:3.8.0({kvarh(imported)})",
+        f"1-0:4.8.0({kvarh(exported)})",
+        *power_totals(meter),
+        f"1-0:3.7.0({kvar(meter.import_w)})",
+        f"1-0:4.7.0({kvar(meter.export_w)})",
+        "0-0:17.0.0(027.6*kVA)",
+        f"1-0:9.7.0({kva(meter.import_w)})",
+        f"1-0:10.7.0({kva(meter.export_w)})",
+        "1-1:31.4.0(040*A)(-040*A)",
+        "0-0:96.3.10(1)",
+        "0-1:96.3.10(0)",
+        "0-2:96.3.10(0)",
+        f"0-0:96.7.21({meter.short_failures:05d})",
+        *sags_swells(meter),
+        "0-0:96.13.0()",
+        "0-0:96.13.2()",
+        "0-0:96.13.3()",
+        "0-0:96.13.4()",
+        "0-0:96.13.5()",
+        *voltages(meter),
+        *currents(meter),
+        *phase_powers(meter),
+        *(f"1-0:{c}.7.0({kvar(p[i].import_w)})" for i, c in enumerate((23, 43, 63))),
+        *(f"1-0:{c}.7.0({kvar(p[i].export_w)})" for i, c in enumerate((24, 44, 64))),
+    ]
+    for device in s.mbus:
+        n = device.identity.channel
+        lines += [*mbus_lines(device, "96.1.0", "24.2.1", valve=False), f"0-{n}:24.4.0(1)"]
     return finish(lines, with_crc=True)

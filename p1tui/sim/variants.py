@@ -6,6 +6,7 @@ Tariff hours:
   Public holidays (low in most areas) are not modelled.
 * BE: tariff 1 is day, 2 is night (the Dutch meaning reversed); night from 22:00 to 07:00
   on weekdays and all weekend, the most common Fluvius programme.
+* LU: the Smarty sends totals only: one register.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .legal_time import Moment
-from .sky import BE_SITE, NL_SITE, Site
-from .telegram import Snapshot, write_be, write_nl2, write_nl4, write_nl5
+from .sky import BE_SITE, LU_SITE, NL_SITE, Site
+from .telegram import Snapshot, write_be, write_lu, write_nl2, write_nl4, write_nl5
 
 
 def nl_tariff(m: Moment) -> int:
@@ -28,6 +29,11 @@ def be_tariff(m: Moment) -> int:
     """1 = day, 2 = night (nights and weekends)."""
     hour = m.second // 3600
     return 2 if m.day.weekend or hour < 7 or hour >= 22 else 1
+
+
+def single_register(m: Moment) -> int:
+    """A meter without tariffs: everything in one register."""
+    return 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,5 +106,18 @@ VARIANTS: dict[str, VariantProfile] = {
         mbus_capture_s=300,
         id_prefixes=("1SAG310", "7FLO212", "8SET000"),
         id_length=14,
+    ),
+    "lu": VariantProfile(
+        name="lu",
+        header="/Lux5\\253663629_D",
+        period_s=10,
+        write=write_lu,
+        tariff_of=single_register,
+        site=LU_SITE,
+        power_step_w=1,
+        mbus_capture_s=300,
+        id_prefixes=("SAG10307", "FLO18237", ""),
+        id_length=16,
+        water=False,
     ),
 }

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from .periods import Period, period_of, store_zone
+from .periods import Period, meter_variant, period_of, store_zone
 from .prices import Prices
 from .report import summary
 from .store import StoreError, open_store
@@ -46,11 +46,8 @@ def read_period(access: HistoryAccess, kind: str, day: date | None, at: float) -
         if day is None:
             day = datetime.fromtimestamp(at, zone).date()
         period = period_of(kind, day, zone)
-        row = store.conn.execute(
-            "SELECT variant FROM series WHERE slot = 0 ORDER BY first_ts DESC LIMIT 1"
-        ).fetchone()
         return PeriodResult(
-            period, summary(store.conn, period, access.prices), None, row and row[0]
+            period, summary(store.conn, period, access.prices), None, meter_variant(store.conn)
         )
     except Exception as error:
         return PeriodResult(None, None, f"cannot read the history {access.db}: {error}")

@@ -128,7 +128,12 @@ def store_zone(conn: sqlite3.Connection, override: str | None) -> ZoneInfo:
     """The zone a store's days are counted in: the setting, else the meter's country."""
     if override:
         return zone_info(override)
+    return zone_info(meter_zone(meter_variant(conn)))
+
+
+def meter_variant(conn: sqlite3.Connection) -> str | None:
+    """The telegram variant (``nl5``, ``be`` ...) of the store's latest electricity meter."""
     row = conn.execute(
         "SELECT variant FROM series WHERE slot = 0 ORDER BY first_ts DESC LIMIT 1"
     ).fetchone()
-    return zone_info(meter_zone(row[0] if row else None))
+    return row[0] if row else None

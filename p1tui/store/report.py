@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -139,7 +139,9 @@ class CostCalculator:
             value = round(part.amount, 4) if part.sources else None
             result[name] = value
             total += value or 0.0
-        result["total"] = round(total, 4)
+        # Nothing priced in the range (dynamic prices cover other hours only): unknown, not 0.
+        priced = any(part.sources for part in parts.values())
+        result["total"] = round(total, 4) if priced else None
         result["sources"] = {
             name: "+".join(sorted(part.sources)) if part.sources else None
             for name, part in parts.items()
@@ -247,12 +249,81 @@ def summary(
             }
         )
     result[period.parts_name] = entries
+    result["peaks"] = month_peaks(conn, period)
     if part_costs:
         result["part_costs"] = [
             cost["total"] if (cost := calculator.cost(a, b)) and reading.covered(a, b) else None
             for a, b in period.parts()
         ]
     return result
+
+
+def month_peaks(conn: sqlite3.Connection, period: Period) -> list[dict]:
+    """The Belgian capacity tariff's peaks of the local months the period lies in.
+
+    One entry per month, ``{"month": "YYYY-MM", "kw", "at"}``: the month's highest
+    quarter-hour average import and when that quarter was (ISO, the meter's zone);
+    ``kw`` and ``at`` are None where the store holds no peak for the month (a meter of
+    another country, or a month it was not heard from).
+    """
+    last = period.end_day - timedelta(days=1)
+    months = [
+        f"{index // 12:04d}-{index % 12 + 1:02d}"
+        for index in range(
+            period.first.year * 12 + period.first.month - 1, last.year * 12 + last.month
+        )
+    ]
+    stored = {
+        month: (at, watts)
+        for month, at, watts in conn.execute(
+            "SELECT month, at, watts FROM peak WHERE month BETWEEN ? AND ?",
+            (months[0], months[-1]),
+        )
+    }
+    peaks = []
+    for month in months:
+        at, watts = stored.get(month, (None, None))
+        peaks.append(
+            {
+                "month": month,
+                "kw": _units(watts),
+                "at": None if at is None else iso(at, period.zone),
+            }
+        )
+    return peaks
+
+
+def _moment(stamp: str) -> str:
+    """``Fri 2026-02-20 18:45`` from an ISO time with its offset (already the meter's zone)."""
+    return datetime.fromisoformat(stamp).strftime("%a %Y-%m-%d %H:%M")
+
+
+def peak_lines(peaks: list[dict], kind: str, label_width: int = 0) -> list[str]:
+    """The monthly peaks in words (fits 78 columns); none when no month has one.
+
+    A year: its highest peak and the mean of its months' peaks (what the Belgian
+    capacity tariff bills on); a shorter period: each of its months' peak.
+    """
+    known = [peak for peak in peaks if peak["kw"] is not None]
+    if not known:
+        return []
+
+    def when(peak: dict) -> str:
+        return f" on {_moment(peak['at'])}" if peak["at"] else ""
+
+    if kind == "year":
+        top = max(known, key=lambda peak: peak["kw"])
+        mean = sum(peak["kw"] for peak in known) / len(known)
+        months = "month" if len(known) == 1 else f"{len(known)} months"
+        return [
+            f"{'Peaks':<{label_width}} highest {top['kw']:.3f} kW{when(top)}, "
+            f"mean {mean:.3f} kW of {months}"
+        ]
+    return [
+        f"{'Peak':<{label_width}} {peak['kw']:.3f} kW{when(peak)}, "
+        f"the highest quarter-hour of {peak['month']}"
+        for peak in known
+    ]
 
 
 def events(conn: sqlite3.Connection, period: Period) -> list[str]:

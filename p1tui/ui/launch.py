@@ -14,14 +14,23 @@ from typing import TYPE_CHECKING
 
 from .. import config as config_file
 from ..cli_options import baudrate
+from ..collector.listen import configured_listen, running_collector
 from ..errors import CommandError
-from ..link.settings import ReplaySettings, SerialSettings, SimulatorSettings, SourceSettings
+from ..keys import add_key_options, meter_keys
+from ..link.settings import (
+    CollectorSettings,
+    ReplaySettings,
+    SerialSettings,
+    SimulatorSettings,
+    SourceSettings,
+)
 
 if TYPE_CHECKING:
+    from ..dsmr.dlms import MeterKeys
     from ..store.browse import HistoryAccess
     from ..store.settings import HistorySettings
 
-VARIANTS = ("nl5", "nl4", "nl2", "be")
+VARIANTS = ("nl5", "nl4", "nl2", "be", "lu")
 SERIAL_OPTIONS = ("baudrate", "bytesize", "parity", "stopbits")
 
 
@@ -29,9 +38,10 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     """The monitor's options on the top-level parser (dests start with ``app_``)."""
     group = parser.add_argument_group(
         "monitor (when no COMMAND is given)",
-        "With no option, p1tui opens the port saved in the config file, or the settings "
-        "form when none is saved. Serial settings not given come from the config, else "
-        "115200 8N1 (DSMR 4 and 5).",
+        "With no option, p1tui attaches to a running collector (p1tui serve: the config's "
+        "[collector] listen address, else 127.0.0.1:2323), else opens the port saved in "
+        "the config file, or the settings form when none is saved. Serial settings not "
+        "given come from the config, else 115200 8N1 (DSMR 4 and 5).",
     )
     source = group.add_mutually_exclusive_group()
     source.add_argument(
@@ -61,7 +71,10 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         "--seed", dest="app_seed", type=int, metavar="N", help="demo: the household's seed"
     )
     group.add_argument(
-        "--variant", dest="app_variant", choices=VARIANTS, help="demo: the meter generation"
+        "--variant",
+        dest="app_variant",
+        choices=VARIANTS,
+        help="demo: the meter generation (lu: a Luxembourg Smarty)",
     )
     group.add_argument(
         "--db",
@@ -70,12 +83,16 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="the history the History screen reads (default: [history] db in the config)",
     )
+    add_key_options(group, prefix="app_")
 
 
 def source_settings(
-    args: argparse.Namespace, saved: SerialSettings | None
+    args: argparse.Namespace, saved: SerialSettings | None, keys: MeterKeys | None = None
 ) -> SourceSettings | None:
-    """What to read, from the options and the saved config; None opens the settings form."""
+    """What to read, from the options and the saved config; None opens the settings form.
+
+    ``keys``: the meter's keys; the demo meter encrypts with them when ``--key`` is given.
+    """
     serial_given = {
         name: getattr(args, f"app_{name}")
         for name in SERIAL_OPTIONS
@@ -95,6 +112,7 @@ def source_settings(
             variant=args.app_variant or "nl5",
             seed=1 if args.app_seed is None else args.app_seed,
             speed=speed,
+            keys=keys if args.app_key else None,
         )
     if args.app_replay is not None:
         path: Path = args.app_replay
@@ -120,20 +138,39 @@ def source_settings(
     )
 
 
+def collector_to_attach(
+    args: argparse.Namespace, config: config_file.Config
+) -> CollectorSettings | None:
+    """With no source option at all, the collector that answers at the configured address."""
+    given = [getattr(args, f"app_{name}") for name in ("port", "replay", *SERIAL_OPTIONS)]
+    if args.app_demo or any(value is not None for value in given):
+        return None
+    try:
+        listen = configured_listen(config)
+    except ValueError as error:
+        raise CommandError(f"{config_file.config_path()}: {error}") from None
+    return running_collector(listen)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the monitor until the user quits; return the exit status."""
     loaded = config_file.load()
-    settings = source_settings(args, loaded.config.serial)
+    warnings: list[str] = []
+    keys = meter_keys(args, loaded.config.section("meter"), prefix="app_", warn=warnings.append)
+    settings = source_settings(args, loaded.config.serial, keys)
+    collector = collector_to_attach(args, loaded.config)
+    if collector is not None:
+        settings = collector
     from ..link.detect import detect_settings  # noqa: PLC0415
     from ..link.reader import Reader  # noqa: PLC0415
     from ..sources import make_any_source  # noqa: PLC0415
     from .app import P1App  # noqa: PLC0415
 
     access, record_into, problem = history_setup(loaded.config, args.app_db)
-    notices = [*loaded.notices, *([problem] if problem else [])]
+    notices = [*loaded.notices, *([problem] if problem else []), *warnings]
     app = P1App(
         settings,
-        reader_factory=functools.partial(Reader, source_factory=make_any_source),
+        reader_factory=functools.partial(Reader, source_factory=make_any_source, keys=keys),
         list_ports=detected_ports,
         config_path=config_file.config_path(),
         config_notices=notices,

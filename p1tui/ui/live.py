@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..dsmr import CrcStatus, Frame, MBusDevice, Telegram
+from ..dsmr.dlms import Envelope
 from ..link.events import (
     Diagnosis,
     LinkEvent,
@@ -132,6 +133,8 @@ class RawEntry:
 
     received_at: float
     frame: Frame
+    envelope: Envelope | None = None
+    """The encrypted frame that carried it (system title, frame counter, security)."""
 
     @property
     def verdict(self) -> str:
@@ -188,7 +191,7 @@ class Monitor:
             self.apply(event, now)
 
     def _telegram(self, event: TelegramReceived) -> None:
-        self.raw.append(RawEntry(event.received_at, event.frame))
+        self.raw.append(RawEntry(event.received_at, event.frame, event.envelope))
         self.raw_count += 1
         telegram = event.telegram
         if not event.frame.valid or telegram is None:

@@ -50,3 +50,24 @@ def test_options_fill_in_from_the_saved_config(tmp_path):
     capture = tmp_path / "capture.txt"
     capture.write_bytes(b"")
     assert settings(["--replay", str(capture), "--speed", "0"]) == ReplaySettings(capture, 0.0)
+
+
+def test_demo_with_a_key_runs_an_encrypting_meter_and_a_bad_key_is_one_sentence(
+    capsys, config_path
+):
+    from p1tui.keys import meter_keys
+
+    args = build_parser().parse_args(["--demo", "--variant", "lu", "--key", "AB" * 16])
+    warnings: list[str] = []
+    keys = meter_keys(args, {}, prefix="app_", warn=warnings.append)
+    demo = source_settings(args, None, keys)
+    assert demo == SimulatorSettings("lu", 1, keys=keys) and demo.keys is keys
+    assert "(lu, encrypted)" in demo.describe()
+    assert warnings and "process list" in warnings[0]
+    assert source_settings(build_parser().parse_args(["--demo"]), None, keys).keys is None
+    assert main(["--demo", "--key", "ABCD"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "p1tui: --key: the encryption key must be 32 hexadecimal digits (16 bytes); "
+        "this one has 4\n"
+    )

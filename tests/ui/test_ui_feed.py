@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 
-from conftest import NOW, TELEGRAMS, link_events, plain, telegram_events, wait_until
+import pytest
+from conftest import NOW, TELEGRAMS, link_events, plain, publish, telegram_events, wait_until
 
 from p1tui.link.events import LinkState, StateChanged
 from p1tui.link.reader import Reader
-from p1tui.link.settings import SerialSettings
+from p1tui.link.settings import SerialSettings, SimulatorSettings
+from p1tui.sources import make_any_source
 from p1tui.ui.feed import MAX_QUEUED
 
 NL5 = "openhab__iskra-am550t-3ph-gas__1.txt"
@@ -18,7 +21,7 @@ async def test_events_the_screen_could_not_keep_up_with_are_counted_on_screen(ma
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         (event,) = telegram_events(NL5)
-        app.feed(event)
+        publish(app, event)
         await pilot.pause()
         status = app.screen.query_one("StatusBar")
         assert "skipped" not in plain(status)
@@ -26,7 +29,7 @@ async def test_events_the_screen_could_not_keep_up_with_are_counted_on_screen(ma
         extra = 17
         for n in range(MAX_QUEUED + extra - 1):
             app.link_events.publish(type(event)(event.frame, event.telegram, NOW + n))
-        app.feed(event)  # publishes the last one and wakes the app
+        publish(app, event)  # publishes the last one and wakes the app
         await pilot.pause()
         assert app.feed.dropped == extra
         assert f"{extra} events skipped" in plain(status)
@@ -37,7 +40,7 @@ async def test_after_a_settings_change_the_new_port_is_connecting_not_the_old_ve
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         for event in link_events(((TELEGRAMS / NL5).read_bytes(), NOW)):
-            app.feed(event)
+            publish(app, event)
         await pilot.pause()
         status = app.screen.query_one("StatusBar")
         assert "RECEIVING" in plain(status) and "/dev/ttyUSB0" in plain(status)
@@ -59,3 +62,27 @@ async def test_a_directory_given_as_the_port_is_said_and_not_retried(make_app, t
         assert f"{tmp_path} is a directory, not a serial port." in status()
         assert "p1tui ports" in status()
         assert "reconnecting" not in status()
+
+
+@pytest.mark.parametrize(
+    ("screen", "quit_key"),
+    [("dashboard", False), ("log", False), ("history", False), ("dashboard", True)],
+    ids=["dashboard-teardown", "log-teardown", "history-teardown", "dashboard-ctrl+q"],
+)
+async def test_quitting_while_a_flat_out_demo_floods_the_app_ends_without_a_traceback(
+    make_app, screen, quit_key
+):
+    """The link's wake-ups keep coming while Textual takes the screens down: none of them
+    may repaint a screen that is gone (a ScreenStackError the user would see)."""
+    app = make_app(
+        settings=SimulatorSettings(speed=0),
+        reader_factory=partial(Reader, source_factory=make_any_source),
+        clock=time.time,
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(screen[0])
+        await wait_until(pilot, lambda: app.monitor.raw_count > 20)
+        if quit_key:
+            await pilot.press("ctrl+q")
+        # Leaving the block shuts the app down; run_test re-raises what a handler raised.
+    assert (app.return_code or 0) == 0  # 1 after an error; None when the test ended it

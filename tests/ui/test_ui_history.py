@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import events_from, plain, wait_until
+from conftest import events_from, plain, publish, screen_text, wait_until
 
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from store_helpers import sim_bytes, write_capture
@@ -40,7 +40,7 @@ async def test_opens_on_the_meters_day_with_its_bars_and_totals(make_app, store)
     app = make_app(history_access=HistoryAccess(db))
     async with app.run_test(size=(80, 24)) as pilot:
         for event in events_from(raw[8640 + 100]):  # a telegram of Sunday: a replay's day
-            app.feed(event)
+            publish(app, event)
         await pilot.pause()
         await pilot.press("h")
         title = await _title(app, pilot, "Sunday 2026-10-25")
@@ -60,7 +60,7 @@ async def test_arrows_step_and_digits_switch_the_period(make_app, store) -> None
     app = make_app(history_access=HistoryAccess(db))
     async with app.run_test(size=(80, 24)) as pilot:
         for event in events_from(raw[100]):
-            app.feed(event)
+            publish(app, event)
         await pilot.pause()
         await pilot.press("h")
         await _title(app, pilot, "Saturday 2026-10-24")
@@ -78,6 +78,29 @@ async def test_arrows_step_and_digits_switch_the_period(make_app, store) -> None
         await _title(app, pilot, "Week 2026-W43")
         await pilot.press("t", "1")
         await _title(app, pilot, "Saturday 2026-10-24")
+
+
+async def test_a_belgian_meters_monthly_peak_is_on_screen(make_app, tmp_path: Path) -> None:
+    raw = sim_bytes("2026-03-01T18:00:00+01:00", 1800, variant="be")  # a 1 s meter
+    db = tmp_path / "be.sqlite3"
+    assert main(["import", "--db", str(db), str(write_capture(tmp_path / "be.txt", raw))]) == 0
+    last = events_from(raw[-1])
+    peak = last[0].telegram.peak_demand
+    app = make_app(history_access=HistoryAccess(db))
+    async with app.run_test(size=(80, 24)) as pilot:
+        publish(app, *last)
+        await pilot.pause()
+        await pilot.press("h")
+        await _title(app, pilot, "Sunday 2026-03-01")
+        await pilot.pause()
+        line = f"Peak {peak.month_max_kw:.3f} kW on Sun 2026-03-01 {peak.month_max_at:%H:%M}"
+        assert line in plain(app.screen.query_one("#history-totals"))
+        assert line in screen_text(app)  # not cut off at 80x24
+        await pilot.press("4")
+        await _title(app, pilot, "Year 2026")
+        await pilot.pause()
+        assert "Peaks highest" in screen_text(app)
+        assert "months" in plain(app.screen.query_one("#history-totals"))
 
 
 async def test_says_plainly_when_there_is_no_history(make_app, tmp_path: Path) -> None:
@@ -195,10 +218,29 @@ def test_snapshot_of_the_day_the_clocks_go_back(snap_compare, make_app, store) -
 
     async def open_history(pilot) -> None:
         for event in fed:
-            pilot.app.feed(event)
+            publish(pilot.app, event)
         await pilot.pause()
         await pilot.press("h")
         await wait_until(pilot, lambda: pilot.app.screen.result is not None)
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=open_history)
+
+
+@pytest.mark.parametrize("largest", [0.75, 42.5, 312.0, 1450.0])
+def test_the_bars_stay_in_their_columns_whatever_the_scale(largest: float) -> None:
+    """A year's months reach hundreds of kWh: the scale beside the axis keeps 7 columns."""
+    from p1tui.ui.widgets.history_chart import render_bars
+
+    months = [largest / 2] * 11 + [largest]
+    lines = render_bars(
+        months, [largest] + [None] * 11, [f"{m:02d}" for m in range(1, 13)], (80, 16)
+    )
+    axis = next(i for i, line in enumerate(lines) if "┼" in line)
+    assert lines[axis].index("┼") == 6
+    top, bottom = lines[0], lines[-2]
+    assert float(top[:7]) == pytest.approx(largest, rel=0.01)
+    assert float(bottom[:7]) == pytest.approx(-largest, rel=0.01)
+    assert top[7:].rstrip().endswith("█")  # the largest month reaches the top, last column
+    assert len(top.rstrip()) == len(lines[axis].rstrip())  # ... aligned with the axis' end
+    assert bottom[7] == "█"  # the first month's export reaches the bottom, first column

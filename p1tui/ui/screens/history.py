@@ -14,7 +14,7 @@ from textual.widgets import Footer, Static
 from ...dsmr import Variant
 from ...store.browse import HistoryAccess, PeriodResult, read_period
 from ...store.periods import Period, period_of
-from ...store.report import figure
+from ...store.report import figure, peak_lines
 from ..format import tariff_names
 from ..messages import HistoryRead
 from ..widgets.history_chart import HistoryChart
@@ -28,8 +28,8 @@ KEYS = "← → previous/next · 1 day · 2 week · 3 month · 4 year · t now �
 
 def totals_text(result: PeriodResult) -> str:
     """The period's totals in a few short lines (fits 78 columns)."""
-    summary = result.summary
-    assert summary is not None
+    summary, period = result.summary, result.period
+    assert summary is not None and period is not None
     names = tariff_names(Variant(result.variant) if result.variant else None)
     imported, exported = summary["import_kwh"], summary["export_kwh"]
     net = (
@@ -43,6 +43,7 @@ def totals_text(result: PeriodResult) -> str:
         f"Export {figure(exported['total'])} kWh   {names[0]} {figure(exported['tariff1'])}"
         f"   {names[1]} {figure(exported['tariff2'])}   Net {figure(net)} kWh",
         f"Gas {figure(summary['gas_m3'])} m3   Water {figure(summary['water_m3'])} m3",
+        *peak_lines(summary["peaks"], period.kind),
     ]
     cost = summary["cost"]
     if cost is not None:
@@ -53,7 +54,7 @@ def totals_text(result: PeriodResult) -> str:
         ]
         sources = sorted({s for s in cost["sources"].values() if s})
         lines.append(
-            f"Cost {cost['currency']} {cost['total']:.2f}: {', '.join(parts)} "
+            f"Cost {cost['currency']} {figure(cost['total'], 2)}: {', '.join(parts)} "
             f"({' + '.join(sources)})"
         )
     return "\n".join(lines)

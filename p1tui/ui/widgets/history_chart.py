@@ -37,6 +37,15 @@ def _label_row(labels: list[str], bar: int) -> str:
     return " " * 7 + "".join(row).rstrip()
 
 
+def _scale_label(value: float) -> str:
+    """The scale beside the axis in 7 columns, fewer decimals for a year's hundreds of kWh."""
+    for digits in (2, 1, 0):
+        text = f"{value:6.{digits}f}"
+        if len(text) <= 6:
+            return text + " "
+    return f"{value:6.0e} "[:7]
+
+
 def render_bars(
     imported: list[float | None],
     exported: list[float | None],
@@ -54,12 +63,12 @@ def render_bars(
     columns_down = [_column(v, scale, down_rows, down=True) for v in exported]
     lines = []
     for row in range(up_rows):
-        label = f"{scale:6.2f} " if row == 0 and scale else " " * 7
+        label = _scale_label(scale) if row == 0 and scale else " " * 7
         lines.append(label + " ".join(c[row] * bar for c in columns_up))
     axis = "─" * ((bar + 1) * count - 1)
     lines.append("    0 ┼" + axis[: max(0, width - 7)])
     for row in range(down_rows):
-        label = f"{-scale:6.2f} " if row == down_rows - 1 and scale else " " * 7
+        label = _scale_label(-scale) if row == down_rows - 1 and scale else " " * 7
         lines.append(label + " ".join(c[row] * bar for c in columns_down))
     lines.append(_label_row(labels, bar))
     return lines

@@ -53,6 +53,14 @@ def _content(entry: RawEntry) -> Content:
     rows = [line((entry.verdict, f"bold {colour}")), line(f"received {received}, {size} bytes")]
     if status is CrcStatus.FAILED and entry.frame.problem:
         rows.append(line(entry.frame.problem))
+    envelope = entry.envelope
+    if envelope is not None:
+        rows.append(line((f"decrypted from system title {envelope.title}", "$text-muted")))
+        counter = f"frame counter {envelope.frame_counter} · security 0x{envelope.security:02X}"
+        if envelope.counter_increased:
+            rows.append(line((counter, "$text-muted")))
+        else:
+            rows.append(line((f"{counter} · ", "$text-muted"), ("NOT INCREASING", "bold $error")))
     unknown = 0
     for text, known in annotate(entry.frame.raw):
         if known:

@@ -41,6 +41,8 @@ class StatusBar(ViewText):
         first.append("no telegram yet" if age is None else f"last telegram {duration(age)} ago")
         failures = m.crc_failures
         first.append((f"CRC failures {failures}", "bold $error") if failures else "CRC failures 0")
+        if m.stats.decryption_failures:  # an encrypting meter with a key that does not fit
+            first.append((f"not decrypted {m.stats.decryption_failures}", "bold $error"))
         if m.dropped:
             first.append((f"{m.dropped} events skipped (screen too slow)", "bold $warning"))
         if m.telegram is not None:

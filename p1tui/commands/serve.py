@@ -1,0 +1,172 @@
+"""``p1tui serve``: the collector, headless, for a service manager or a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from .. import config as config_file
+from ..cli_options import baudrate
+from ..collector.listen import ListenAddress, configured_listen, parse_listen
+from ..collector.log import NORMAL, QUIET, VERBOSE, collector_log
+from ..collector.service import Collector
+from ..collector.systemd import systemd_unit
+from ..config import BYTESIZES, PARITIES, STOPBITS
+from ..errors import CommandError
+from ..link.settings import SerialSettings
+from ..link.tcp_server import TcpServerError
+from ..store import HistoryWriter, Store, StoreError, StoreLocked, load_history_settings, open_store
+
+SERIAL_OPTIONS = ("baudrate", "bytesize", "parity", "stopbits")
+
+DESCRIPTION = """\
+Read the meter day and night, keep its history (`p1tui history` shows it) and share
+it: every valid telegram is re-served, byte for byte, to every client of a TCP server
+(127.0.0.1:2323 unless --listen or the config's [collector] listen says otherwise), so
+the monitor, Home Assistant's DSMR integration or any program that reads a network P1
+dongle can use the meter at the same time. The port and serial settings come from the
+config when not given. Log lines go to stderr; SIGTERM or ctrl+c stops it.
+"""
+EXAMPLES = """\
+examples:
+  p1tui serve --port /dev/ttyUSB0
+  p1tui serve --listen 0.0.0.0:2323            # let other machines read the meter
+  p1tui serve --print-systemd-unit | sudo tee /etc/systemd/system/p1tui.service
+"""
+
+
+def _listen(text: str) -> ListenAddress:
+    try:
+        return parse_listen(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``serve`` subcommand."""
+    parser = subparsers.add_parser(
+        "serve",
+        help="collect the meter around the clock and share it with other programs over TCP",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+    )
+    parser.add_argument(
+        "--port", metavar="PORT_OR_URL", help="serial device or pyserial URL (default: config)"
+    )
+    parser.add_argument("--baudrate", type=baudrate, metavar="N")
+    parser.add_argument("--bytesize", type=int, choices=BYTESIZES)
+    parser.add_argument("--parity", type=str.upper, choices=PARITIES)
+    parser.add_argument("--stopbits", type=float, choices=STOPBITS)
+    parser.add_argument(
+        "--listen",
+        type=_listen,
+        metavar="HOST:PORT",
+        help="where TCP clients connect (default 127.0.0.1:2323: this machine only; "
+        "0.0.0.0:2323 lets the whole network read the meter)",
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        metavar="PATH",
+        help="the history store to record into (default: [history] db in the config, "
+        "else the user's data directory)",
+    )
+    volume = parser.add_mutually_exclusive_group()
+    volume.add_argument(
+        "--quiet", action="store_true", help="log only problems (link down, clients dropped)"
+    )
+    volume.add_argument(
+        "--verbose", action="store_true", help="log every reconnect attempt and CRC failure"
+    )
+    parser.add_argument(
+        "--print-systemd-unit",
+        action="store_true",
+        help="print a systemd unit that runs this command as a service, and exit",
+    )
+    parser.set_defaults(run=run)
+
+
+def serial_settings(args: argparse.Namespace, saved: SerialSettings | None) -> SerialSettings:
+    """The port to read: the options, then the saved settings, then 115200 8N1."""
+    port = args.port if args.port is not None else (saved.port if saved else None)
+    if port is None:
+        raise CommandError(
+            "no port to read: give --port, or save one in the monitor's settings (p1tui)"
+        )
+    base = saved if saved is not None and saved.port == port else SerialSettings(port)
+    given = {name: getattr(args, name) for name in SERIAL_OPTIONS if getattr(args, name)}
+    return SerialSettings(
+        port,
+        given.get("baudrate", base.baudrate),
+        given.get("bytesize", base.bytesize),
+        given.get("parity", base.parity),
+        given.get("stopbits", base.stopbits),
+    )
+
+
+def service_arguments(args: argparse.Namespace) -> list[str]:
+    """The options given, for the unit's ExecStart (without --print-systemd-unit)."""
+    words: list[str] = []
+    for name in ("port", *SERIAL_OPTIONS):
+        value = getattr(args, name)
+        if value is not None:
+            words += [f"--{name}", f"{value:g}" if isinstance(value, float) else str(value)]
+    if args.listen is not None:
+        words += ["--listen", str(args.listen)]
+    if args.db is not None:
+        words += ["--db", str(args.db.expanduser().absolute())]
+    words += ["--quiet"] if args.quiet else ["--verbose"] if args.verbose else []
+    return words
+
+
+def run(args: argparse.Namespace) -> int:
+    """Collect until SIGTERM or ctrl+c; exit 0 then, 1 when it cannot start."""
+    if args.print_systemd_unit:
+        sys.stdout.write(systemd_unit(service_arguments(args)))
+        return 0
+    loaded = config_file.load()
+    log = collector_log(QUIET if args.quiet else VERBOSE if args.verbose else NORMAL)
+    for notice in loaded.notices:
+        log.warning("%s", notice)
+    settings = serial_settings(args, loaded.config.serial)
+    store: Store | None = None
+    try:
+        listen = args.listen or configured_listen(loaded.config)
+        history = load_history_settings(args.db)
+        store = open_store(history.db)  # StoreLocked names the collector that has it
+        writer = HistoryWriter(
+            store,
+            keep_minutes_days=history.keep_minutes_days,
+            flush_every=history.batch_seconds,
+        )
+        collector = Collector(settings, listen, log, history=writer)
+    except (ValueError, TcpServerError, StoreError, StoreLocked) as error:
+        if store is not None:
+            store.close()
+        print(f"p1tui serve: {error}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("%s received: stopping", signal.Signals(signum).name)
+        stop.set()
+
+    # A SIGINT ignored by whoever started us (a background job) stays ignored.
+    signals = [signal.SIGTERM]
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signals.append(signal.SIGINT)
+    previous = {s: signal.signal(s, request_stop) for s in signals}
+    try:
+        collector.start()
+        collector.run_until(stop)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        collector.stop()
+        store.close()
+    return 0
