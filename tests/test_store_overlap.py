@@ -24,8 +24,9 @@ DAY = "2026-10-24"
 
 
 @dataclass
-class Meter:
-    """One meter's readings: ``(time, counters)`` in time order, per equipment ID."""
+class Meters:
+    """The meters of one medium: each one's ``(time, counters)`` in time order, by
+    equipment ID."""
 
     readings: dict[str, list[tuple[int, tuple[int, ...]]]]
 
@@ -56,7 +57,7 @@ def _milli(value) -> int:
     return int(value * 1000)
 
 
-def _meters(raw: list[bytes]) -> tuple[Meter, Meter, Meter]:
+def _meters(raw: list[bytes]) -> tuple[Meters, Meters, Meters]:
     """Electricity (import, export totals), gas and water readings per meter."""
     electricity: dict[str, list] = {}
     mbus: dict[str, dict[str, list]] = {"gas": {}, "water": {}}
@@ -72,7 +73,7 @@ def _meters(raw: list[bytes]) -> tuple[Meter, Meter, Meter]:
     for readings in (electricity, *mbus.values()):
         for meter in readings.values():
             meter.sort()
-    return Meter(electricity), Meter(mbus["gas"]), Meter(mbus["water"])
+    return Meters(electricity), Meters(mbus["gas"]), Meters(mbus["water"])
 
 
 @pytest.fixture(scope="module")
