@@ -15,9 +15,9 @@ lasts ``--seconds``; then the app exits and the figures go to RESULT.json.
   and when the screen update showing it was handed to the terminal driver.
 
 ``python bench/ui_child.py day RESULT.json --telegrams N`` feeds N one-second telegrams
-of the built-in meter to the real app (headless, ``--size``) through the same feed the reader
-calls, a minute of telegrams per repaint, and records resident memory and the bounded
-structures' sizes at each quarter.
+of the built-in meter to the real app (headless, ``--size``), published as the reader
+publishes them and taken through the app's own subscription, a minute of telegrams per
+repaint, and records resident memory and the bounded structures' sizes at each quarter.
 """
 
 from __future__ import annotations
@@ -227,6 +227,13 @@ def structure_sizes(app: P1App) -> dict:
     }
 
 
+async def handled(pilot, app: P1App) -> None:
+    """Until the app has taken what was published (its feed's thread wakes it), and painted."""
+    while app.feed.subscription.pending:
+        await pilot.pause(0.01)
+    await pilot.pause()
+
+
 async def feed_day(count: int, size: tuple[int, int]) -> dict:
     clock = SimClock()
     app = P1App(
@@ -244,26 +251,25 @@ async def feed_day(count: int, size: tuple[int, int]) -> dict:
         await pilot.pause()
         gc.collect()
         samples.append({"telegrams": 0, "rss_kib": proc_status_kib("VmRSS")} | structure_sizes(app))
-        fed = 0
+        fed, publish = 0, app.link_events.publish
         for raw in iter_telegrams(SimulatorSettings(start=DAY_START, speed=0), count):
             for frame, telegram in decoder.feed(raw):
                 assert telegram is not None
                 at = telegram.timestamp.timestamp()
                 clock.now = at
                 if fed == 0:
-                    app.feed(StateChanged(LinkState.RECEIVING, "telegrams arriving", at))
-                app.feed(TelegramReceived(frame, telegram, at))
+                    publish(StateChanged(LinkState.RECEIVING, "telegrams arriving", at))
+                publish(TelegramReceived(frame, telegram, at))
                 stats = LinkStats(
                     telegrams_ok=fed + 1,
                     bytes_received=(fed + 1) * len(raw),
                     bytes_per_second=len(raw),
                     last_telegram_at=at,
-                    learned_interval=1.0,
                 )
-                app.feed(StatsUpdated(stats))
+                publish(StatsUpdated(stats))
                 fed += 1
             if fed % DAY_BATCH == 0 or fed in marks:
-                await pilot.pause()
+                await handled(pilot, app)
             if fed in marks:
                 gc.collect()
                 samples.append(

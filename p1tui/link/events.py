@@ -62,8 +62,6 @@ class LinkStats:
     bytes_skipped: int = 0
     bytes_per_second: float = 0.0
     last_telegram_at: float | None = None
-    learned_interval: float | None = None
-    """The meter's telegram period as observed (about 1 s or 10 s), once known."""
     decryption_failures: int = 0
     """Encrypted frames that did not decrypt (wrong key, corrupted, truncated)."""
 

@@ -82,7 +82,6 @@ class _Link:
             bytes_skipped=f.bytes_skipped,
             bytes_per_second=bytes_per_second,
             last_telegram_at=self.last_telegram_at,
-            learned_interval=self.status.period,
             decryption_failures=0 if self.decryptor is None else self.decryptor.stats.frames_failed,
         )
 

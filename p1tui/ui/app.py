@@ -14,6 +14,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.widgets import Select
 
 from .. import config as config_file
 from ..link.events import LinkEvent, StatsUpdated
@@ -59,8 +60,8 @@ class P1App(App[None]):
     """Dashboard, raw log and settings over one reader.
 
     Everything the outside world provides is injected, so tests run the real app on
-    fixed telegrams: ``reader_factory=None`` runs without a reader (feed events through
-    :attr:`feed`), ``clock`` fixes the time, ``config_path`` keeps the user's file out.
+    fixed telegrams: ``reader_factory=None`` runs without a reader (publish events into
+    :attr:`link_events`), ``clock`` fixes the time, ``config_path`` keeps the user's file out.
     ``exit_on_signals`` (the command line's app; an app run in a test's thread cannot
     take signals) quits on SIGTERM and SIGHUP.
     """
@@ -290,8 +291,12 @@ class P1App(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_detect":
-            return self._detection is not None  # else escape goes to the screen (back, close)
+            # Else escape goes to the screen (back, close), or closes an open dropdown first.
+            return self._detection is not None and not self._dropdown_open()
         return True
+
+    def _dropdown_open(self) -> bool:
+        return any(select.expanded for select in self.screen.query(Select))
 
     def action_cancel_detect(self) -> None:
         if self._detection is not None and not self._detection.is_set():

@@ -27,7 +27,6 @@ class LinkFeed:
 
     def __init__(self, target: MessagePump, fanout: FanOut, max_queued: int = MAX_QUEUED) -> None:
         self._target = target
-        self._fanout = fanout
         self.subscription = fanout.subscribe("ui", max_queued)
         self._lock = threading.Lock()
         self._pending = False
@@ -54,11 +53,6 @@ class LinkFeed:
         thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
             thread.join(1.0)
-
-    def __call__(self, event: LinkEvent) -> None:
-        """Publish ``event`` as the link would and wake the app (tests, benchmarks)."""
-        self._fanout.publish(event)
-        self._wake()
 
     def drain(self) -> list[LinkEvent]:
         """Everything pending, oldest first (on the UI thread, for a LinkActivity)."""

@@ -19,6 +19,7 @@ from p1tui.link.events import LinkEvent, LinkStats, StatsUpdated, TelegramReceiv
 from p1tui.link.settings import SerialSettings  # noqa: E402
 from p1tui.link.status import LinkStatus  # noqa: E402
 from p1tui.ui.app import P1App  # noqa: E402
+from p1tui.ui.messages import LinkActivity  # noqa: E402
 
 TELEGRAMS = Path(__file__).parent.parent / "telegrams"
 NOW = 1_764_072_000.0
@@ -61,7 +62,6 @@ def link_events(*arrivals: tuple[bytes, float], now: float | None = None) -> lis
     totals = LinkStats(
         telegrams_ok=stats.frames_ok,
         crc_failures=stats.crc_failures,
-        learned_interval=status.period,
         last_telegram_at=arrivals[-1][1],
     )
     return [*events, StatsUpdated(totals)]
@@ -101,6 +101,17 @@ def make_app(clock: Clock, config_path: Path, tmp_path: Path) -> Callable[..., P
         return P1App(settings, **options)
 
     return make
+
+
+def publish(app: P1App, *events: LinkEvent) -> None:
+    """Publish ``events`` as the reader does, through the app's real subscription.
+
+    The feed's own thread wakes the app for them, in its own time; the wake-up posted here
+    as well lets the next ``pilot.pause()`` find them handled.
+    """
+    for event in events:
+        app.link_events.publish(event)
+    app.post_message(LinkActivity())
 
 
 def plain(widget) -> str:

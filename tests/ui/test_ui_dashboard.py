@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import NOW, plain, screen_text, telegram_events
+from conftest import NOW, plain, publish, screen_text, telegram_events
 
 from p1tui.link.events import LinkState, StateChanged
 
@@ -22,7 +22,7 @@ async def show(make_app, name: str, size=(120, 40)):
     app = make_app()
     async with app.run_test(size=size) as pilot:
         for event in telegram_events(name):
-            app.feed(event)
+            publish(app, event)
         await pilot.pause()
         screen = app.screen
         return {
@@ -132,7 +132,7 @@ async def test_export_reads_as_delivery(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         for event in telegram_events("athombv__kaifa-3ph-solar-gas__1.txt"):
-            app.feed(event)
+            publish(app, event)
         await pilot.pause()
         power = app.screen.query_one("#power")
         assert "DELIVERING 1869 W TO THE GRID" in plain(power.query_one("#direction"))
@@ -145,7 +145,7 @@ async def test_every_panel_is_on_screen(make_app, size):
     app = make_app()
     async with app.run_test(size=size) as pilot:
         for event in telegram_events(BE_PEAKS_WATER):
-            app.feed(event)
+            publish(app, event)
         await pilot.pause()
         width, height = size
         for selector in ("StatusBar", "#power", "#tariffs", "#phases", "#mbus", "#events-box"):
@@ -158,7 +158,7 @@ async def test_stale_data_is_dimmed_with_its_age(make_app, clock):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         for event in telegram_events(NL5, received_at=NOW):
-            app.feed(event)
+            publish(app, event)
         await pilot.pause()
         tariffs = app.screen.query_one("#tariffs")
         assert not tariffs.has_class("-stale")
@@ -166,7 +166,7 @@ async def test_stale_data_is_dimmed_with_its_age(make_app, clock):
         app.refresh_view()
         await pilot.pause()
         assert not tariffs.has_class("-stale")  # old, but stale is the link's verdict
-        app.feed(StateChanged(LinkState.STALE, "no telegram for 30 s", NOW + 30))
+        publish(app, StateChanged(LinkState.STALE, "no telegram for 30 s", NOW + 30))
         await pilot.pause()
         assert tariffs.has_class("-stale")
         assert str(tariffs.border_subtitle) == "data 2 min old"
@@ -190,7 +190,7 @@ async def test_mbus_age_is_measured_on_the_meter_clock(make_app, clock):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         for event in telegram_events(NL5, received_at=NOW):  # stamped 2018, received 2025
-            app.feed(event)
+            publish(app, event)
         await pilot.pause()
         mbus = app.screen.query_one("#mbus")
         assert "at 23:15, 4 min ago" in plain(mbus)  # meter time 23:19:41, gas at 23:15:00
@@ -204,7 +204,7 @@ async def test_below_80x24_power_counters_and_tariff_are_on_screen_the_rest_scro
     app = make_app()
     async with app.run_test(size=(60, 20)) as pilot:
         for event in telegram_events(BE_PEAKS_WATER):
-            app.feed(event)
+            publish(app, event)
         await pilot.pause()
         screen = app.screen
         for selector in ("#power", "#tariffs"):  # whole, without scrolling
@@ -238,6 +238,6 @@ async def test_what_a_meter_lacks_is_said_in_full_at_80x24(make_app, name, said)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         for event in telegram_events(name):
-            app.feed(event)
+            publish(app, event)
         await pilot.pause()
         assert re.search(rf"│ {said} *│", screen_text(app))

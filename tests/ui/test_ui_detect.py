@@ -60,6 +60,27 @@ async def test_detect_on_a_silent_port_is_cancelled_with_escape_and_runs_once(ma
             await wait_until(pilot, lambda: app.current_mode == "dashboard")
 
 
+async def test_escape_closes_an_open_dropdown_before_it_cancels_detect(make_app):
+    detector = CountingDetector()
+    with serial_pty() as (_master, port):
+        app = make_app(settings=SerialSettings(port), detector=detector)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("s", "ctrl+t")
+            await wait_until(pilot, lambda: detector.running == 1)
+            preset = app.screen.query_one("#preset")
+            preset.focus()
+            await pilot.press("enter")  # open the Preset's list
+            await wait_until(pilot, lambda: preset.expanded)
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: not preset.expanded)
+            assert app.current_mode == "settings"
+            assert detector.running == 1  # the list closed; the detection goes on
+            await wait_until(pilot, lambda: "esc Cancel detect" in screen_text(app))
+            await pilot.press("escape")  # now escape cancels it
+            await wait_until(pilot, lambda: detector.running == 0, 10)
+            assert app.current_mode == "settings"
+
+
 async def test_quitting_during_detect_stops_it(make_app):
     detector = CountingDetector()
     with serial_pty() as (_master, port):

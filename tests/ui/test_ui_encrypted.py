@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 
-from conftest import plain, wait_until
+from conftest import plain, publish, wait_until
 
 from p1tui.dsmr.dlms import MeterKeys
 from p1tui.link.reader import Reader
@@ -69,11 +69,12 @@ async def test_a_frame_counter_that_did_not_increase_is_flagged_in_the_raw_log(m
     title = b"SAG\x10\x30\x79\x00\x02"
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        app.feed(dataclasses.replace(event, envelope=Envelope(title, 7, 0x30)))
-        app.feed(
+        publish(app, dataclasses.replace(event, envelope=Envelope(title, 7, 0x30)))
+        publish(
+            app,
             dataclasses.replace(
                 event, received_at=NOW + 10, envelope=Envelope(title, 7, 0x30, False)
-            )
+            ),
         )
         await pilot.press("l")
         await pilot.pause()

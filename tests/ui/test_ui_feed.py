@@ -6,7 +6,7 @@ import time
 from functools import partial
 
 import pytest
-from conftest import NOW, TELEGRAMS, link_events, plain, telegram_events, wait_until
+from conftest import NOW, TELEGRAMS, link_events, plain, publish, telegram_events, wait_until
 
 from p1tui.link.events import LinkState, StateChanged
 from p1tui.link.reader import Reader
@@ -21,7 +21,7 @@ async def test_events_the_screen_could_not_keep_up_with_are_counted_on_screen(ma
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         (event,) = telegram_events(NL5)
-        app.feed(event)
+        publish(app, event)
         await pilot.pause()
         status = app.screen.query_one("StatusBar")
         assert "skipped" not in plain(status)
@@ -29,7 +29,7 @@ async def test_events_the_screen_could_not_keep_up_with_are_counted_on_screen(ma
         extra = 17
         for n in range(MAX_QUEUED + extra - 1):
             app.link_events.publish(type(event)(event.frame, event.telegram, NOW + n))
-        app.feed(event)  # publishes the last one and wakes the app
+        publish(app, event)  # publishes the last one and wakes the app
         await pilot.pause()
         assert app.feed.dropped == extra
         assert f"{extra} events skipped" in plain(status)
@@ -40,7 +40,7 @@ async def test_after_a_settings_change_the_new_port_is_connecting_not_the_old_ve
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         for event in link_events(((TELEGRAMS / NL5).read_bytes(), NOW)):
-            app.feed(event)
+            publish(app, event)
         await pilot.pause()
         status = app.screen.query_one("StatusBar")
         assert "RECEIVING" in plain(status) and "/dev/ttyUSB0" in plain(status)

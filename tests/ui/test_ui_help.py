@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import screen_text
 
@@ -41,3 +43,22 @@ async def test_wrapped_descriptions_stay_in_their_column(make_app, size):
             last = notes
     assert [tuple(entry) for entry in keys] == KEYS
     assert " ".join(notes) == " ".join(NOTES)
+
+
+async def test_every_key_that_closes_the_help_is_named_in_it(make_app):
+    """The help says which keys close it, and each of them does."""
+    (closing,) = [binding for binding in HelpScreen.BINDINGS if binding.action == "dismiss"]
+    keys = closing.key.split(",")
+    said = re.search(r"\((.+) closes it\)", dict(KEYS)["? or F1"])
+    assert said is not None
+    shown = {"question_mark": "?"}
+    assert set(re.split(r", | or ", said[1])) == {shown.get(key, key) for key in keys}
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        for key in keys:
+            await pilot.press("question_mark")
+            await pilot.pause()
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press(key)
+            await pilot.pause()
+            assert not isinstance(app.screen, HelpScreen), key

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import events_from, plain, screen_text, wait_until
+from conftest import events_from, plain, publish, screen_text, wait_until
 
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from store_helpers import sim_bytes, write_capture
@@ -40,7 +40,7 @@ async def test_opens_on_the_meters_day_with_its_bars_and_totals(make_app, store)
     app = make_app(history_access=HistoryAccess(db))
     async with app.run_test(size=(80, 24)) as pilot:
         for event in events_from(raw[8640 + 100]):  # a telegram of Sunday: a replay's day
-            app.feed(event)
+            publish(app, event)
         await pilot.pause()
         await pilot.press("h")
         title = await _title(app, pilot, "Sunday 2026-10-25")
@@ -60,7 +60,7 @@ async def test_arrows_step_and_digits_switch_the_period(make_app, store) -> None
     app = make_app(history_access=HistoryAccess(db))
     async with app.run_test(size=(80, 24)) as pilot:
         for event in events_from(raw[100]):
-            app.feed(event)
+            publish(app, event)
         await pilot.pause()
         await pilot.press("h")
         await _title(app, pilot, "Saturday 2026-10-24")
@@ -88,8 +88,7 @@ async def test_a_belgian_meters_monthly_peak_is_on_screen(make_app, tmp_path: Pa
     peak = last[0].telegram.peak_demand
     app = make_app(history_access=HistoryAccess(db))
     async with app.run_test(size=(80, 24)) as pilot:
-        for event in last:
-            app.feed(event)
+        publish(app, *last)
         await pilot.pause()
         await pilot.press("h")
         await _title(app, pilot, "Sunday 2026-03-01")
@@ -219,7 +218,7 @@ def test_snapshot_of_the_day_the_clocks_go_back(snap_compare, make_app, store) -
 
     async def open_history(pilot) -> None:
         for event in fed:
-            pilot.app.feed(event)
+            publish(pilot.app, event)
         await pilot.pause()
         await pilot.press("h")
         await wait_until(pilot, lambda: pilot.app.screen.result is not None)

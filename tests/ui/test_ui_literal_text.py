@@ -17,7 +17,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
-from conftest import PORTS, USB, Clock, events_from, plain
+from conftest import PORTS, USB, Clock, events_from, plain, publish
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -185,9 +185,9 @@ def test_any_bytes_on_every_screen_leave_the_app_up(running, screen, raws, found
     async def step(pilot) -> None:
         app.apply(SerialSettings(words["port"] or "/dev/ttyUSB0"))
         for event in events_from(b"\r\n".join(raws) + b"\r\n"):
-            app.feed(event)
-        app.feed(Diagnosis(words["problem"], words["advice"]))
-        app.feed(StateChanged(LinkState.DISCONNECTED, words["reason"], 0.0, retry_in=5.0))
+            publish(app, event)
+        publish(app, Diagnosis(words["problem"], words["advice"]))
+        publish(app, StateChanged(LinkState.DISCONNECTED, words["reason"], 0.0, retry_in=5.0))
         await pilot.pause()
         await show_screen(pilot, screen)
         if screen == "help":
@@ -211,7 +211,7 @@ async def test_a_bracket_in_a_belgian_text_message_is_shown_as_sent(make_app):
     async with app.run_test(size=(120, 40)) as pilot:
         for event in events_from(text_message(telegram(BE), message.encode())):
             assert event.frame.valid
-            app.feed(event)
+            publish(app, event)
         await pilot.pause()
         await show_everywhere(pilot)
         await app.switch_mode("dashboard")
@@ -224,7 +224,7 @@ async def test_a_damaged_header_byte_is_shown_in_the_raw_log(make_app):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         for event in events_from(raw):
-            app.feed(event)
+            publish(app, event)
         await pilot.press("l")
         await pilot.pause()
         shown = plain(app.screen.query_one("#raw-text"))
@@ -237,7 +237,7 @@ async def test_control_bytes_from_the_meter_are_shown_not_sent_to_the_terminal(m
     async with app.run_test(size=(120, 40)) as pilot:
         for event in events_from(raw):
             assert event.frame.valid
-            app.feed(event)
+            publish(app, event)
         await pilot.press("l")
         await pilot.pause()
         assert "0-0:96.1.4(␛[2J\\x9b31m␍bye)" in plain(app.screen.query_one("#raw-text"))
@@ -248,8 +248,8 @@ async def test_a_port_name_with_markup_is_shown_as_typed(make_app):
     port = "/dev/[b $warning]odd[/]"
     app = make_app(settings=SerialSettings(port))
     async with app.run_test(size=(120, 40)) as pilot:
-        app.feed(StateChanged(LinkState.DISCONNECTED, f"cannot open {port}: [/]", 0.0))
-        app.feed(Diagnosis("bytes [arrive] but", "try [b]9600[/b] 7E1"))
+        publish(app, StateChanged(LinkState.DISCONNECTED, f"cannot open {port}: [/]", 0.0))
+        publish(app, Diagnosis("bytes [arrive] but", "try [b]9600[/b] 7E1"))
         await pilot.pause()
         app.refresh_view()
         status = plain(app.screen.query_one("StatusBar"))

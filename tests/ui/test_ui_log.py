@@ -8,6 +8,7 @@ from conftest import (
     events_from,
     link_events,
     plain,
+    publish,
     screen_text,
     telegram_events,
 )
@@ -28,7 +29,7 @@ async def test_crc_failure_shows_expected_and_received(make_app):
         failed = events_from(corrupted())
         assert not failed[0].frame.valid
         for event in link_events(((TELEGRAMS / NL5).read_bytes(), NOW), (corrupted(), NOW + 1)):
-            app.feed(event)
+            publish(app, event)
         await pilot.pause()
         assert "CRC failures 1" in plain(app.screen.query_one("StatusBar"))
         # the dashboard still shows the last valid telegram
@@ -53,7 +54,7 @@ async def test_unknown_obis_lines_are_marked(make_app):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         for event in telegram_events(LITHUANIAN):
-            app.feed(event)
+            publish(app, event)
         await pilot.press("l")
         await pilot.pause()
         raw = plain(app.screen.query_one("#raw-text")).splitlines()
@@ -68,10 +69,10 @@ async def test_pause_holds_the_list_and_save_writes_the_telegram(make_app, tmp_p
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         for event in telegram_events(NL5, NOW - 2):
-            app.feed(event)
+            publish(app, event)
         await pilot.press("l", "p")
         for event in telegram_events(NL5, NOW - 1):
-            app.feed(event)
+            publish(app, event)
         await pilot.pause()
         listing = app.screen.query_one("#telegrams")
         assert listing.row_count == 1
@@ -85,12 +86,38 @@ async def test_pause_holds_the_list_and_save_writes_the_telegram(make_app, tmp_p
         assert listing.row_count == 2
 
 
+def footer_keys(app) -> str:
+    """The footer line as shown: each key followed by what it does now."""
+    return " ".join(screen_text(app).splitlines()[-1].split())
+
+
+async def test_the_footer_says_p_resumes_while_paused(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        for event in telegram_events(NL5, NOW - 2):
+            publish(app, event)
+        await pilot.press("l")
+        await pilot.pause()
+        assert "p Pause" in footer_keys(app)
+        assert "Resume" not in footer_keys(app)
+        await pilot.press("p")
+        await pilot.pause()
+        assert "p Resume" in footer_keys(app)
+        assert "Pause" not in footer_keys(app)
+        assert app.screen.query_one("#telegrams").border_title == "PAUSED"
+        await pilot.press("p")
+        await pilot.pause()
+        assert "p Pause" in footer_keys(app)
+        assert "Resume" not in footer_keys(app)
+        assert app.screen.query_one("#telegrams").border_title == "Telegrams"
+
+
 async def test_raw_log_memory_is_bounded(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         events = telegram_events(NL5)
         for i in range(250):
-            app.feed(type(events[0])(events[0].frame, events[0].telegram, NOW - 250 + i))
+            publish(app, type(events[0])(events[0].frame, events[0].telegram, NOW - 250 + i))
         await pilot.press("l")
         await pilot.pause()
         assert len(app.monitor.raw) == 200
@@ -105,7 +132,7 @@ async def test_a_line_wider_than_the_pane_scrolls_sideways(make_app):
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
         for event in telegram_events(name):
-            app.feed(event)
+            publish(app, event)
         await pilot.press("l")
         await pilot.pause()
         head, tail = longest[:40], longest[-40:]

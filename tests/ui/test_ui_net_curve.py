@@ -6,7 +6,7 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from conftest import events_from, plain
+from conftest import events_from, plain, publish
 
 from p1tui.ui.live import BUCKET_SECONDS
 from p1tui.ui.widgets.net_curve import curve_rows
@@ -66,7 +66,7 @@ async def test_the_dashboard_draws_a_sunny_afternoon_from_zero(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         for event in events_from(afternoon(exports)):
-            app.feed(event)
+            publish(app, event)
         await pilot.pause()
         curve = app.screen.query_one("#curve")
         rows = curve.render().plain.splitlines()

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import NOW, PORTS, TELEGRAMS, USB, Clock, link_events, telegram_events
+from conftest import NOW, PORTS, TELEGRAMS, USB, Clock, link_events, publish, telegram_events
 
 from p1tui.link.diagnosis import explain_bytes
 from p1tui.link.events import LinkEvent, LinkState, StateChanged
@@ -36,14 +36,14 @@ def app_with(name: str, settings=USB) -> P1App:
     raw = events[0].frame.raw
     broken = raw.replace(b"(", b"[", 1) + b"\r\n"
     fed = link_events((broken, received - 1), ((TELEGRAMS / name).read_bytes(), received))
-    app.call_later(lambda: [app.feed(e) for e in fed])
+    app.call_later(lambda: [publish(app, e) for e in fed])
     return app
 
 
 def app_after(events: list[LinkEvent], now: float = NOW, settings=USB) -> P1App:
     """The app at ``now`` after ``events``, fed once it runs."""
     app = P1App(settings, reader_factory=None, list_ports=lambda: list(PORTS), clock=Clock(now))
-    app.call_later(lambda: [app.feed(event) for event in events])
+    app.call_later(lambda: [publish(app, event) for event in events])
     return app
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import NOW, Notes, plain, screen_text, telegram_events
+from conftest import NOW, Notes, plain, publish, screen_text, telegram_events
 
 from p1tui.link.diagnosis import explain_bytes
 from p1tui.link.events import Diagnosis, LinkState, StateChanged
@@ -38,8 +38,8 @@ async def test_the_whole_diagnosis_and_advice_are_on_screen(make_app, size, mode
     app = make_app(settings=settings)
     async with app.run_test(size=size) as pilot:
         await app.switch_mode(mode)
-        app.feed(StateChanged(LinkState.DISCONNECTED, reason, NOW, retry_in=30.0))
-        app.feed(garbage)
+        publish(app, StateChanged(LinkState.DISCONNECTED, reason, NOW, retry_in=30.0))
+        publish(app, garbage)
         await pilot.pause()
         shown = status_rows(app)
         assert words(reason) in shown
@@ -47,8 +47,8 @@ async def test_the_whole_diagnosis_and_advice_are_on_screen(make_app, size, mode
         assert app.screen.query_one("StatusBar").region.bottom < size[1]
         # the problem ends: the advice goes, the status bar shrinks back
         height = app.screen.query_one("StatusBar").region.height
-        app.feed(Diagnosis(None))
-        app.feed(StateChanged(LinkState.CONNECTING, "opening", NOW))
+        publish(app, Diagnosis(None))
+        publish(app, StateChanged(LinkState.CONNECTING, "opening", NOW))
         await pilot.pause()
         assert "⚠" not in status_rows(app)
         assert app.screen.query_one("StatusBar").region.height < height
@@ -71,9 +71,9 @@ async def test_a_long_diagnosis_leaves_the_counters_whole_at_80x24(make_app):
     app = make_app(settings=settings)
     async with app.run_test(size=(80, 24)) as pilot:
         for event in telegram_events(NL5):
-            app.feed(event)
-        app.feed(StateChanged(LinkState.DISCONNECTED, f"permission denied on {PORT}.", NOW, 30))
-        app.feed(explain_bytes(os.urandom(4096), settings))
+            publish(app, event)
+        publish(app, StateChanged(LinkState.DISCONNECTED, f"permission denied on {PORT}.", NOW, 30))
+        publish(app, explain_bytes(os.urandom(4096), settings))
         await pilot.pause()
         assert app.screen.query_one("StatusBar").region.height >= 6
         shown = screen_text(app)
@@ -89,8 +89,8 @@ async def test_a_reason_that_is_the_diagnosis_is_said_once(make_app, size):
     problem = f"no such device: {PORT} (not plugged in?)."
     app = make_app(settings=SerialSettings(PORT))
     async with app.run_test(size=size) as pilot:
-        app.feed(StateChanged(LinkState.DISCONNECTED, problem, NOW, retry_in=4.0))
-        app.feed(Diagnosis(problem, "Run `p1tui ports` to list the serial ports."))
+        publish(app, StateChanged(LinkState.DISCONNECTED, problem, NOW, retry_in=4.0))
+        publish(app, Diagnosis(problem, "Run `p1tui ports` to list the serial ports."))
         await pilot.pause()
         shown = status_rows(app)
         assert shown.count(words(problem)) == 1

@@ -26,7 +26,7 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]], ...] =
             ("l", "raw log: the last telegrams as sent, with their CRC verdict"),
             ("s", "settings: port, serial settings, presets, detection"),
             ("h", "history: energy, gas, water and costs per hour, day or month"),
-            ("? or F1", "this help (escape or ? closes it); F1 works in text fields too"),
+            ("? or F1", "this help (escape, ? or q closes it); F1 works in text fields too"),
             ("ctrl+q", "quit"),
             ("tab", "move between fields and panels; arrows scroll"),
         ),

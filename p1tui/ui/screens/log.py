@@ -23,7 +23,9 @@ class LogScreen(MonitorScreen):
     """Pick a telegram on the left, read it on the right; pause to hold the list still."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("p", "toggle_pause", "Pause"),
+        # One key, two bindings: the footer names what p does now (check_action shows one).
+        Binding("p", "pause", "Pause"),
+        Binding("p", "resume", "Resume"),
         Binding("w", "save", "Save telegram"),
     ]
 
@@ -72,11 +74,25 @@ class LogScreen(MonitorScreen):
     def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
         self._show_selected()
 
-    def action_toggle_pause(self) -> None:
-        self.paused = not self.paused
-        self.query_one(TelegramList).border_title = "PAUSED" if self.paused else "Telegrams"
-        self.notify("log paused: p resumes" if self.paused else "log follows the meter again")
-        if not self.paused:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "pause":
+            return not self.paused
+        if action == "resume":
+            return self.paused
+        return True
+
+    def action_pause(self) -> None:
+        self._set_paused(True)
+
+    def action_resume(self) -> None:
+        self._set_paused(False)
+
+    def _set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        self.refresh_bindings()
+        self.query_one(TelegramList).border_title = "PAUSED" if paused else "Telegrams"
+        self.notify("log paused: p resumes" if paused else "log follows the meter again")
+        if not paused:
             self.app.refresh_view()  # type: ignore[attr-defined]
 
     def action_save(self) -> None:
