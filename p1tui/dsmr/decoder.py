@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
 from .errors import DSMRError
-from .framer import MAX_FRAME_BYTES, Frame, Framer, FramerStats
+from .framer import MAX_FRAME_BYTES, CrcStatus, Frame, Framer, FramerStats
 from .model import Telegram
 from .parser import Parser
 
@@ -39,6 +39,9 @@ class Decoded(NamedTuple):
 
     frame: Frame
     telegram: Telegram | None
+
+
+_new_decoded = tuple.__new__  # what Decoded(...) does, without its Python-level __new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,14 +107,15 @@ class Decoder:
         if not frames:
             return []
         parse = self._parser.parse
+        skip_failed = not self.parse_invalid
         decoded = []
         for frame in frames:
-            if not (self.parse_invalid or frame.valid):
-                decoded.append(Decoded(frame, None))
+            if skip_failed and frame.crc_status is CrcStatus.FAILED:
+                decoded.append(_new_decoded(Decoded, (frame, None)))
                 continue
             try:
                 telegram: Telegram | None = parse(frame)
             except DSMRError:  # only a failed frame can be this broken; it is counted
                 telegram = None
-            decoded.append(Decoded(frame, telegram))
+            decoded.append(_new_decoded(Decoded, (frame, telegram)))
         return decoded

@@ -14,15 +14,14 @@ writer serves one stream, and :func:`to_json` uses a fresh one.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
 from itertools import filterfalse
 from operator import itemgetter
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from .framer import Frame
+from .framer import CrcStatus, Frame
 from .model import MBusDevice, PeakDemand, Phase, PowerFailure, Registers, Telegram
 from .obis import KNOWN
 
@@ -45,7 +44,6 @@ def _bool(value: bool | None) -> str:
     return "null" if value is None else ("true" if value else "false")
 
 
-@lru_cache(maxsize=256)
 def _time(value: datetime | None) -> str:
     return "null" if value is None else f'"{value.isoformat()}"'
 
@@ -78,10 +76,8 @@ def _phases(phases: dict[str, Phase]) -> str:
     return "{" + ",".join([f'"{name}":{_phase(p)}' for name, p in phases.items()]) + "}"
 
 
-def _counts(counts: dict[str, int | None] | None) -> str:
-    if counts is None:
-        return "null"
-    return "{" + ",".join([f'"{name}":{_num(n)}' for name, n in counts.items()]) + "}"
+def _counts(counts: tuple[tuple[str, int | None], ...]) -> str:
+    return "{" + ",".join([f'"{name}":{_num(n)}' for name, n in counts]) + "}"
 
 
 def _failure_log(log: tuple[PowerFailure, ...]) -> str:
@@ -120,27 +116,39 @@ _obis_of = itemgetter(0)
 _is_known = KNOWN.__contains__
 
 
-def _unknown(lines: tuple[tuple[str, str], ...]) -> str:
+def _unknown(codes: tuple[str, ...]) -> str:
     """The OBIS codes the catalogue does not know, in order, each once."""
-    codes = dict.fromkeys(filterfalse(_is_known, map(_obis_of, lines)))  # all in C
-    return _array(map(_str, codes)) if codes else "[]"
+    unknown = dict.fromkeys(filterfalse(_is_known, codes))
+    return _array(map(_str, unknown)) if unknown else "[]"
 
 
-class _LineJson(dict[tuple[str, str], str]):
-    """Data line -> its entry in ``objects``, written on first lookup (bounded).
+_CRC_OK = {status: _bool(status.verdict) for status in CrcStatus}
+_MEMO_MAX = 4096
 
-    A telegram's entries are then one ``map`` in C: from one telegram to the next most
-    lines are sent unchanged.
-    """
 
-    def __missing__(self, line: tuple[str, str]) -> str:
-        obis, body = line
-        values = ",".join(map(_str, body.split(")(")))
-        text = f'{{"obis":{_str(obis)},"values":[{values}]}}'
-        if len(self) >= 4096:
+class _Memo(dict[Hashable, str]):
+    """``key -> write(key)``, written on first lookup (bounded): for what a meter sends the
+    same way telegram after telegram."""
+
+    __slots__ = ("_write",)
+
+    def __init__(self, write: Callable[[Any], str]) -> None:
+        super().__init__()
+        self._write = write
+
+    def __missing__(self, key: Hashable) -> str:
+        text = self._write(key)
+        if len(self) >= _MEMO_MAX:
             self.clear()
-        self[line] = text
+        self[key] = text
         return text
+
+
+def _line(line: tuple[str, str]) -> str:
+    """A data line's entry in ``objects``."""
+    obis, body = line
+    values = ",".join(map(_str, body.split(")(")))
+    return f'{{"obis":{_str(obis)},"values":[{values}]}}'
 
 
 def to_json(telegram: Telegram, frame: Frame | None = None) -> str:
@@ -154,14 +162,22 @@ class JsonWriter:
     Not thread-safe: one writer per stream (``p1tui decode`` makes one per input).
     """
 
-    __slots__ = ("_objects", "_written")
+    __slots__ = ("_counts", "_fields", "_objects", "_unknown", "_written")
 
     def __init__(self) -> None:
         self._written: dict[int, tuple[object, str]] = {}
         """JSON of recent immutable sections by identity: a :class:`~p1tui.dsmr.Parser`
         hands out the very same Registers or MBusDevice object while its lines do not
         change."""
-        self._objects = _LineJson()
+        self._objects = _Memo(_line)
+        """Data line -> its entry in ``objects``: a telegram's entries are then one ``map``
+        in C, since from one telegram to the next most lines are sent unchanged."""
+        self._unknown = _Memo(_unknown)
+        """The OBIS codes of a telegram's lines, in order -> its ``unknown_obis``."""
+        self._counts = _Memo(_counts)
+        """Sag or swell counts by phase -> their JSON: they seldom change."""
+        self._fields = _Memo(_fields)
+        """The fields that stay the same telegram after telegram (header, IDs, counters)."""
 
     def _once(self, obj: T, write: Callable[[T], str]) -> str:
         """``write(obj)``, remembered for as long as the parser keeps handing out ``obj``."""
@@ -182,23 +198,54 @@ class JsonWriter:
         log = t.power_failure_log
         problem = None if frame is None else frame.problem
         objects = ",".join(map(self._objects.__getitem__, t.lines))
+        stamp = "null" if t.timestamp is None else f'"{t.timestamp.isoformat()}"'
+        sags, swells = t.voltage_sags, t.voltage_swells
+        header, variant, version, meter, tariff, failures, long_failures, text = self._fields[
+            t.header,
+            t.variant,
+            t.dsmr_version,
+            t.equipment_id,
+            t.tariff,
+            t.power_failures,
+            t.long_power_failures,
+            t.text_message,
+        ]
         return (
-            f'{{"header":{_str(t.header)},"variant":"{t.variant.value}",'
-            f'"dsmr_version":{_text(t.dsmr_version)},"crc_ok":{_bool(t.crc_ok)},'
+            f'{{"header":{header},"variant":{variant},'
+            f'"dsmr_version":{version},"crc_ok":{_CRC_OK[t.crc_status]},'
             f'"crc_received":{_crc(t.crc_received)},"crc_computed":{_crc(t.crc_computed)},'
-            f'"problem":{_text(problem)},"timestamp":{_time(t.timestamp)},'
-            f'"equipment_id":{_text(t.equipment_id)},"tariff":{_num(t.tariff)},'
+            f'"problem":{_text(problem)},"timestamp":{stamp},'
+            f'"equipment_id":{meter},"tariff":{tariff},'
             f'"power_import_kw":{_num(t.power_import_kw)},'
             f'"power_export_kw":{_num(t.power_export_kw)},'
             f'"energy_import_kwh":{once(t.energy_import_kwh, _registers)},'
             f'"energy_export_kwh":{once(t.energy_export_kwh, _registers)},'
             f'"phases":{_phases(t.phases)},'
-            f'"power_failures":{_num(t.power_failures)},'
-            f'"long_power_failures":{_num(t.long_power_failures)},'
+            f'"power_failures":{failures},'
+            f'"long_power_failures":{long_failures},'
             f'"power_failure_log":{"null" if log is None else once(log, _failure_log)},'
-            f'"voltage_sags":{_counts(t.voltage_sags)},'
-            f'"voltage_swells":{_counts(t.voltage_swells)},'
-            f'"text_message":{_text(t.text_message)},"peak_demand":{_peak(t.peak_demand)},'
+            f'"voltage_sags":{"null" if sags is None else self._counts[(*sags.items(),)]},'
+            f'"voltage_swells":{"null" if swells is None else self._counts[(*swells.items(),)]},'
+            f'"text_message":{text},"peak_demand":{_peak(t.peak_demand)},'
             f'"mbus":{_array([once(device, _mbus) for device in t.mbus])},'
-            f'"unknown_obis":{_unknown(t.lines)},"objects":[{objects}]}}'
+            f'"unknown_obis":{self._unknown[tuple(map(_obis_of, t.lines))]},'
+            f'"objects":[{objects}]}}'
         )
+
+
+_Fields = tuple[str, str, str | None, str | None, int | None, int | None, int | None, str | None]
+
+
+def _fields(fields: _Fields) -> tuple[str, ...]:
+    """The JSON of the telegram's text and integer fields (compared by value: exact)."""
+    header, variant, version, meter, tariff, failures, long_failures, text = fields
+    return (
+        _str(header),
+        _str(variant),  # a str enum: its value
+        _text(version),
+        _text(meter),
+        _num(tariff),
+        _num(failures),
+        _num(long_failures),
+        _text(text),
+    )

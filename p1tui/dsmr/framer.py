@@ -76,6 +76,9 @@ class Frame(NamedTuple):
         return self.crc_status.verdict
 
 
+_new_frame = tuple.__new__  # what Frame(...) does, without its Python-level __new__
+
+
 @dataclass(slots=True)
 class FramerStats:
     """Counters since the framer was made."""
@@ -225,14 +228,14 @@ class Framer:
             if received == computed:
                 stats.frames_ok += 1
                 self.stream_has_crc = True
-                return Frame(body + digits, CrcStatus.OK, received, computed)
+                return _new_frame(Frame, (body + digits, CrcStatus.OK, received, computed, None))
             stats.crc_failures += 1
             problem = f"CRC mismatch: telegram says {received:04X}, data gives {computed:04X}"
             return Frame(body + digits, CrcStatus.FAILED, received, computed, problem)
         problem = self._why_not_unchecked(body)
         if problem is None:
             stats.frames_unchecked += 1
-            return Frame(body, CrcStatus.UNCHECKED, None, computed)
+            return _new_frame(Frame, (body, CrcStatus.UNCHECKED, None, computed, None))
         stats.crc_failures += 1
         return Frame(body, CrcStatus.FAILED, None, computed, problem)
 

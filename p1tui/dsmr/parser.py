@@ -305,9 +305,10 @@ def _meanings(lines: tuple[Line, ...]) -> dict[Key, Any]:
 # immutable, so sharing them between telegrams is safe.
 SEEN_MAX = 4096
 """Lines a Parser remembers; it forgets them all when full (bounded memory)."""
-_ONE_SIMPLE_LINE = re.compile(r"([0-9]+-[0-9]+:[0-9]+\.[0-9]+\.[0-9]+)(?:[.*]255)?\((.*)\)\r?")
+_OBIS_HEAD = re.compile(r"([0-9]+-[0-9]+:[0-9]+\.[0-9]+\.[0-9]+)(?:[.*]255)?")
 
-_Known = tuple[Line, tuple[Key, Any]]
+_Meaning = tuple[Key, Any]
+_Known = tuple[Line, _Meaning]
 """A remembered line: ``(obis, body)`` and its ``(key, value)``; ``_UNKNOWN`` when the
 table does not know it."""
 _NO_MEANING = object()
@@ -322,20 +323,61 @@ class _LineMemory(dict[str, _Known]):
     """Lines as received -> what they mean; a line not seen before is learned on lookup.
 
     Looking a whole telegram's lines up is then one ``map`` in C: Python code runs only
-    for the few lines that changed since the last telegram.
+    for the few lines that changed since the last telegram. Those are read through what
+    their head (the text before ``(``) was found to mean the first time, so a changed
+    line costs little more than its converter.
     """
 
+    __slots__ = ("_heads",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._heads: dict[str, tuple[str, tuple[Key, Converter] | None]] = {}
+        """``"1-0:1.8.1*255"`` -> the OBIS reference and its table entry."""
+
     def __missing__(self, part: str) -> _Known:
-        match = _ONE_SIMPLE_LINE.fullmatch(part)
-        if match is None or "((" in part or ") " in part:
+        # ``OBIS[.255|*255](body)`` and an optional CR, no ``((`` or ``) ``: what the
+        # general splitter reads as one line with these very groups.
+        paren = part.find("(")
+        if paren < 0 or "((" in part or ") " in part:
             raise _NotSimple
-        line = (match[1], match[2])
-        entry = _TABLE.get(line[0])
-        known = (line, _UNKNOWN if entry is None else (entry[0], entry[1](line[1])))
+        if part[-1:] == ")":
+            body = part[paren + 1 : -1]
+        elif part[-2:] == ")\r":
+            body = part[paren + 1 : -2]
+        else:
+            raise _NotSimple
+        head = part[:paren]
+        obis, entry = self._heads.get(head) or self._learn(head)
+        known = ((obis, body), _UNKNOWN if entry is None else (entry[0], entry[1](body)))
         if len(self) >= SEEN_MAX:
             self.clear()
         self[part] = known
         return known
+
+    def _learn(self, head: str) -> tuple[str, tuple[Key, Converter] | None]:
+        match = _OBIS_HEAD.fullmatch(head)
+        if match is None:
+            raise _NotSimple
+        if len(self._heads) >= SEEN_MAX:
+            self._heads.clear()
+        obis = match[1]
+        learned = self._heads[head] = (obis, _TABLE.get(obis))
+        return learned
+
+
+class _Meanings(dict[Line, _Meaning]):
+    """Data lines -> what they mean, for telegrams the general splitter reads (bounded)."""
+
+    __slots__ = ()
+
+    def __missing__(self, line: Line) -> _Meaning:
+        entry = _TABLE.get(line[0])
+        meaning = _UNKNOWN if entry is None else (entry[0], entry[1](line[1]))
+        if len(self) >= SEEN_MAX:
+            self.clear()
+        self[line] = meaning
+        return meaning
 
 
 class Parser:
@@ -346,10 +388,11 @@ class Parser:
     one thread feeds it.
     """
 
-    __slots__ = ("_built", "_seen")
+    __slots__ = ("_built", "_meanings", "_seen")
 
     def __init__(self) -> None:
         self._seen = _LineMemory()
+        self._meanings = _Meanings()
         self._built: _Built = {}
 
     @property
@@ -363,7 +406,9 @@ class Parser:
         known = self._read_known_lines(frame.raw.decode("latin-1"))
         if known is None:  # double brackets, wrapped values...: the general path
             header, lines = split_lines(frame.raw)
-            return _build(header, lines, _meanings(lines), crc, self._built)
+            found = dict(map(self._meanings.__getitem__, lines))
+            found.pop(_NO_MEANING, None)
+            return _build(header, lines, found, crc, self._built)
         header, lines, found = known
         return _build(header, lines, found, crc, self._built)
 
@@ -398,32 +443,32 @@ def _build(
     crc: tuple[CrcStatus, int | None, int | None],
     built: _Built,
 ) -> Telegram:
+    get = found.get
     crc_status, crc_received, crc_computed = crc
-    version = found.get("version_be") or found.get("version_nl")
-    return Telegram(
-        header=header,
-        lines=lines,
-        crc_status=crc_status,
-        crc_received=crc_received,
-        crc_computed=crc_computed,
-        variant=detect_variant(header, found, crc_status),
-        dsmr_version=version,
-        timestamp=found.get("timestamp"),
-        equipment_id=found.get("equipment_id") or found.get("logical_name"),
-        tariff=found.get("tariff"),
-        power_import_kw=found.get("power_import_kw"),
-        power_export_kw=found.get("power_export_kw"),
-        energy_import_kwh=_registers(found, 1, built),
-        energy_export_kwh=_registers(found, 2, built),
-        phases=_phases(found),
-        power_failures=found.get("power_failures"),
-        long_power_failures=found.get("long_power_failures"),
-        power_failure_log=found.get("power_failure_log"),
-        voltage_sags=_per_phase(found, "sags"),
-        voltage_swells=_per_phase(found, "swells"),
-        text_message=found.get("text_message"),
-        peak_demand=_peak_demand(found),
-        mbus=_mbus(found, built),
+    return Telegram(  # positional, in the order of the fields: one of these per telegram
+        header,
+        lines,
+        crc_status,
+        crc_received,
+        crc_computed,
+        detect_variant(header, found, crc_status),
+        get("version_be") or get("version_nl"),
+        get("timestamp"),
+        get("equipment_id") or get("logical_name"),
+        get("tariff"),
+        get("power_import_kw"),
+        get("power_export_kw"),
+        _registers(found, 1, built),
+        _registers(found, 2, built),
+        _phases(found),
+        get("power_failures"),
+        get("long_power_failures"),
+        get("power_failure_log"),
+        _per_phase(found, "sags"),
+        _per_phase(found, "swells"),
+        get("text_message"),
+        _peak_demand(found),
+        _mbus(found, built),
     )
 
 
@@ -477,6 +522,9 @@ def _register_set(total: Decimal | None, *tariffs: Decimal | None) -> Registers:
     return Registers(tariffs[0], tariffs[1], total)
 
 
+_new_phase = tuple.__new__  # what Phase(...) does, without its Python-level __new__
+
+
 def _phases(found: dict[Key, Any]) -> dict[str, Phase]:
     get = found.get
     phases = {}
@@ -484,12 +532,15 @@ def _phases(found: dict[Key, Any]) -> dict[str, Phase]:
         voltage, current = get(k_voltage), get(k_current)
         power_import, power_export = get(k_import), get(k_export)
         if not (voltage is current is power_import is power_export is None):
-            phases[name] = Phase(voltage, current, power_import, power_export)
+            phases[name] = _new_phase(Phase, (voltage, current, power_import, power_export))
     return phases
 
 
 def _per_phase(found: dict[Key, Any], kind: str) -> dict[str, int | None] | None:
-    counts = {phase: found[key] for phase, key in _COUNT_KEYS[kind] if key in found}
+    counts = {}
+    for phase, key in _COUNT_KEYS[kind]:
+        if key in found:
+            counts[phase] = found[key]
     return counts or None
 
 

@@ -11,7 +11,6 @@ import re
 import string
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WINTER = timezone(timedelta(hours=1))
@@ -67,40 +66,38 @@ _NUMERAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)")
 (``9E999999`` overflows in any sum), ``NaN``, ``1_000``, spaces and non-ASCII digits."""
 
 
-@lru_cache(maxsize=4096)
 def split_number(group: str) -> tuple[Decimal | None, str | None]:
     """``"000123.456*kWh"`` -> ``(Decimal("123.456"), "kWh")``; no unit gives None.
 
     Like every converter here it takes a value group or a whole line body, whose first
-    group it reads.
-
-    Cached: from one telegram to the next most groups repeat exactly (IDs, counters,
-    registers between increments, voltages), and Decimal values are immutable.
+    group it reads. Nothing here is cached: a :class:`~p1tui.dsmr.parser.Parser`
+    remembers whole lines, which is where a meter's repetition is.
     """
-    number, star, unit = first_group(group).partition("*")
+    number, _, unit = group.partition(")(")[0].partition("*")
     value = Decimal(number) if _NUMERAL.fullmatch(number) else None
-    return value, (canonical_unit(unit) if star and unit else None)
+    return value, (_UNITS.get(unit.lower(), unit) if unit else None)
 
 
 def number(group: str) -> Decimal | None:
     """The number in a value group, unit ignored."""
-    return split_number(group)[0]
+    digits = group.partition(")(")[0].partition("*")[0]
+    return Decimal(digits) if _NUMERAL.fullmatch(digits) else None
 
 
 _TO_KILO = {"W": -3, "Wh": -3, "var": -3, "varh": -3, "VA": -3, "VAh": -3, "MWh": 3}
+_SHIFT = {unit.lower(): shift for unit, shift in _TO_KILO.items()}
+"""The same, by the unit's lowercase spelling (every unit in it is a known one)."""
 
 
-@lru_cache(maxsize=4096)
 def kilo(group: str) -> Decimal | None:
     """A power or energy group in k-units (kW, kWh): integer W/Wh meters are scaled."""
-    value, unit = split_number(group)
-    if value is None or unit is None:
-        return value
-    shift = _TO_KILO.get(unit)
-    return value if shift is None else value.scaleb(shift)
+    number, _, unit = group.partition(")(")[0].partition("*")
+    if not _NUMERAL.fullmatch(number):
+        return None
+    shift = _SHIFT.get(unit.lower()) if unit else None
+    return Decimal(number) if shift is None else Decimal(number).scaleb(shift)
 
 
-@lru_cache(maxsize=1024)
 def integer(group: str) -> int | None:
     """An integer group (counters, tariff indicator, device type), unit ignored."""
     value = number(group)
@@ -109,7 +106,6 @@ def integer(group: str) -> int | None:
     return int(value)
 
 
-@lru_cache(maxsize=512)
 def timestamp(group: str) -> datetime | None:
     """A meter time stamp as an aware datetime, or None for placeholders.
 
@@ -180,7 +176,6 @@ def hex_text(group: str) -> str:
     return text if text.isprintable() else group
 
 
-@lru_cache(maxsize=256)
 def equipment_id(group: str) -> str | None:
     """An equipment ID: decoded when it is hex text; None when empty or all zeros."""
     text = hex_text(first_group(group))

@@ -76,13 +76,10 @@ class Reading:
         )
 
 
-def _sum_moved(found: list[tracks.Track], a: int, b: int) -> int | None:
-    total = None
-    for track in found:
-        moved = track.moved(a, b)
-        if moved is not None and moved[0] is not None:
-            total = (total or 0) + moved[0]
-    return total
+def _sum_moved(meters: tracks.Meters, a: int, b: int) -> int | None:
+    """What the M-Bus meters of one medium moved from ``a`` to ``b``, together."""
+    moved = meters.moved(a, b)
+    return None if moved is None else moved[0]
 
 
 # --- costs ---------------------------------------------------------------------------

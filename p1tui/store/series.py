@@ -3,9 +3,9 @@
 A series is one meter (equipment ID) on one slot (the electricity meter, or an M-Bus
 channel with its medium) from its first reading on. A new series starts when the
 equipment ID changes (a meter swap) or when a counter goes back or leaps and the next
-reading confirms it (a reset). Queries chain the series of a slot: each one continues
-from the previous one's last counters, so the movement of both meters is counted and
-the jump between them never is, whichever way it goes.
+reading confirms it (a reset). Queries count what each series' own counters moved
+(:mod:`.tracks`), so the movement of both meters is counted and the jump between them
+never is, whichever way it goes, even when two meters' readings interleave in time.
 
 A single implausible reading (a counter that drops, to 0 or anywhere, or that moves
 faster than any household could, and comes back with the next reading) is dropped.
@@ -96,10 +96,13 @@ class Registry:
         """The series a run starting at ``ts`` belongs to: the one already stored (the
         same data imported again, or an earlier capture of a meter whose later data is
         in), else a new one."""
-        later = [s for s in self.of_slot(slot.number, slot.medium) if s.first_ts >= ts]
+        later = [
+            s
+            for s in self.of_slot(slot.number, slot.medium)
+            if s.first_ts >= ts and s.equipment_id == equipment_id
+        ]
         for series in later[:1]:
-            same = series.equipment_id == equipment_id
-            if same and (series.first_ts == ts or _precedes(counters, series.first)):
+            if series.first_ts == ts or _precedes(counters, series.first):
                 if series.first_ts != ts:
                     series.first_ts, series.first, series.dirty = ts, counters, True
                 return series
@@ -128,9 +131,11 @@ def _precedes(earlier: Counters, later: Counters) -> bool:
 
 
 Reading = tuple[Series, int, Counters]
-Seek = Callable[[int, bool], tuple[Series, int, Counters] | None]
-"""The last stored reading of a slot at or before a time; the flag says the stream went
-back in time, so the rows still pending must be written first."""
+Seek = Callable[[int, str | None, bool], tuple[Series, int, Counters] | None]
+"""The last stored reading at or before a time of the meter with that equipment ID on
+the slot, else of any meter on it (so a different ID there means a swap); the flag
+says the stream went back in time or switched meters, so the rows still pending must
+be written first."""
 
 
 class Chain:
@@ -149,8 +154,9 @@ class Chain:
 
     def feed(self, ts: int, equipment_id: str | None, counters: Counters) -> list[Reading]:
         """The readings to store (none, this one, or a confirmed earlier one and this one)."""
-        if self.current is None or ts < self.last_ts:
-            self._restart_at(ts, backwards=self.current is not None)
+        if self.current is None or ts < self.last_ts or equipment_id != self.current.equipment_id:
+            # Continue this meter's own series: another meter's readings may lie in between.
+            self._restart_at(ts, equipment_id, flush=self.current is not None)
         elif ts == self.last_ts:
             return []  # the same reading again (a duplicate telegram)
         current = self.current
@@ -174,10 +180,11 @@ class Chain:
         self._suspect = (ts, counters)
         return []
 
-    def _restart_at(self, ts: int, *, backwards: bool) -> None:
-        """Pick up the stored history at ``ts`` (start-up, or data older than the last)."""
+    def _restart_at(self, ts: int, equipment_id: str | None, *, flush: bool) -> None:
+        """Pick up the stored history at ``ts`` (start-up, data older than the last, or
+        another meter's)."""
         self._suspect = None
-        found = self._seek(ts, backwards)
+        found = self._seek(ts, equipment_id, flush)
         if found is None:
             self.current, self.last_ts, self.last = None, -1, ()
         else:

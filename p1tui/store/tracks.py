@@ -1,79 +1,26 @@
-"""A slot's counters as one continuous line through time, across meter swaps and resets.
+"""Each meter's counters as a line through time, and periods read as what every meter moved.
 
-Each series continues from the previous one's last counters (offsets computed here, at
-query time, so an earlier capture imported later simply slots in). The value at any
-moment is then the counter of the last reading at or before it; across a gap in the
-record (longer than :data:`GAP`) the electricity counters are interpolated, so what
-was used during the gap is shared over it rather than piled on the hour it ended.
-Every period's energy is a difference of these values, so consecutive periods always
-add up to exactly what the counters moved.
+A series is one meter's unbroken run of counters (:mod:`.series`). Each series is read
+as its own track: the value at any moment is the counter of its last reading at or
+before it (before its first reading, the first one's; after its last, the last one's);
+across a gap in its record (longer than :data:`GAP`) the electricity counters are
+interpolated, so what was used during the gap is shared over it rather than piled on
+the hour it ended. A period's energy is the sum over the series of what each one's own
+counters moved within it: a meter swap is one meter ending and another beginning, and
+two meters whose readings interleave in time (two captures of different meters in one
+store) each count their own movement, never a jump from one's counters to the other's.
+Consecutive periods always add up to exactly what the counters moved.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from bisect import bisect_right
-from dataclasses import dataclass
 
 from .series import Counters
 
 GAP = 300
 """Seconds without a reading after which a boundary is interpolated, not held."""
-
-
-@dataclass(frozen=True, slots=True)
-class SeriesInfo:
-    id: int
-    slot: int
-    medium: str
-    first_ts: int
-    first: Counters
-
-
-def slots(conn: sqlite3.Connection) -> dict[tuple[int, str], list[SeriesInfo]]:
-    """Every slot's series in time order."""
-    found: dict[tuple[int, str], list[SeriesInfo]] = {}
-    for row in conn.execute(
-        "SELECT id, slot, medium, first_ts, c1, c2, c3, c4, c5, c6 FROM series "
-        "ORDER BY first_ts, id"
-    ):
-        size = 6 if row[1] == 0 else 1
-        info = SeriesInfo(row[0], row[1], row[2], row[3], tuple(row[4 : 4 + size]))
-        found.setdefault((info.slot, info.medium), []).append(info)
-    return found
-
-
-def _last_counters(conn: sqlite3.Connection, series: SeriesInfo) -> Counters | None:
-    if series.slot == 0:
-        row = conn.execute(
-            "SELECT i1, i2, i0, e1, e2, e0 FROM hour WHERE series = ? AND cts IS NOT NULL "
-            "ORDER BY t DESC LIMIT 1",
-            (series.id,),
-        ).fetchone()
-    else:
-        row = conn.execute(
-            "SELECT value FROM mbus WHERE series = ? ORDER BY t DESC LIMIT 1", (series.id,)
-        ).fetchone()
-    return None if row is None else tuple(row)
-
-
-def offsets(conn: sqlite3.Connection, chain: list[SeriesInfo]) -> dict[int, Counters]:
-    """What to add to each series' raw counters so the chain never jumps."""
-    result: dict[int, Counters] = {}
-    previous: tuple[Counters, Counters] | None = None  # (offset, last raw counters)
-    for series in chain:
-        if previous is None:
-            offset: Counters = tuple(0 for _ in series.first)
-        else:
-            before, last = previous
-            offset = tuple(
-                o + b - a if a is not None and b is not None and o is not None else o
-                for o, a, b in zip(before, series.first, last, strict=False)
-            )
-        result[series.id] = offset
-        last_raw = _last_counters(conn, series)
-        previous = (offset, last_raw if last_raw is not None else series.first)
-    return result
 
 
 class Track:
@@ -134,25 +81,52 @@ class Track:
         )
 
 
+class Meters:
+    """The tracks of several series read as one: what each of them moved, added up."""
+
+    def __init__(self, tracks: list[Track]) -> None:
+        self.tracks = [track for track in tracks if track]
+
+    def __bool__(self) -> bool:
+        return bool(self.tracks)
+
+    def covered(self, a: int, b: int) -> bool:
+        """Whether any of the meters was read during ``(a, b)``."""
+        return any(track.covered(a, b) for track in self.tracks)
+
+    def moved(self, a: int, b: int) -> Counters | None:
+        """Per register, the sum of what each meter's own counter moved from ``a`` to ``b``
+        (None where no meter sends that register); None without any reading."""
+        total: Counters | None = None
+        for track in self.tracks:
+            moved = track.moved(a, b)
+            if moved is None:
+                continue
+            if total is None:
+                total = moved
+            else:
+                total = tuple(
+                    y if x is None else x if y is None else x + y
+                    for x, y in zip(total, moved, strict=True)
+                )
+        return total
+
+
 def electricity(
     conn: sqlite3.Connection, table: str, start: int, end: int, *, ending_every: int = 60
-) -> Track:
+) -> Meters:
     """The electricity counters around ``[start, end]`` from ``minute`` or ``hour`` rows.
 
     ``ending_every`` (minute rows): only the rows that end on such a boundary (900: the
     quarters), when only those boundaries are asked for.
     """
-    chain = slots(conn).get((0, "electricity"), [])
-    shifts = offsets(conn, chain)
-    points: list[tuple[int, Counters]] = []
-    spans: list[tuple[int, int]] = []
+    found = []
     columns = "cts, i1, i2, i0, e1, e2, e0, coalesce(first_ts, cts)"
-    for series in chain:
-        shift = shifts[series.id]
+    for (series,) in conn.execute("SELECT id FROM series WHERE slot = 0 ORDER BY id").fetchall():
         rows = conn.execute(
             f"SELECT {columns} FROM {table} WHERE series = ? AND t >= ? AND t < ? "
             "AND cts IS NOT NULL AND (t + 60) % ? = 0",
-            (series.id, start - 3600, end + 3600, ending_every),
+            (series, start - 3600, end + 3600, ending_every),
         ).fetchall()
         for edge in (
             "t < ? AND cts IS NOT NULL ORDER BY t DESC",
@@ -160,46 +134,42 @@ def electricity(
         ):
             row = conn.execute(
                 f"SELECT {columns} FROM {table} WHERE series = ? AND {edge} LIMIT 1",
-                (series.id, start - 3600 if edge.startswith("t <") else end + 3600),
+                (series, start - 3600 if edge.startswith("t <") else end + 3600),
             ).fetchone()
             if row is not None:
                 rows.append(row)
-        points += [(row[0], _shifted(row[1:7], shift)) for row in rows]
-        spans += [(min(row[7], row[0]), row[0]) for row in rows]
-    return Track(points, interpolate=True, spans=spans)
+        found.append(
+            Track(
+                [(row[0], tuple(row[1:7])) for row in rows],
+                interpolate=True,
+                spans=[(min(row[7], row[0]), row[0]) for row in rows],
+            )
+        )
+    return Meters(found)
 
 
-def mbus(conn: sqlite3.Connection, medium: str, start: int, end: int, step: int) -> list[Track]:
-    """One track per M-Bus channel that carried a meter of ``medium`` (gas, water...).
+def mbus(conn: sqlite3.Connection, medium: str, start: int, end: int, step: int) -> Meters:
+    """Every M-Bus meter of ``medium`` (gas, water...), on whichever channel it was.
 
     Only the last reading of each ``step`` (60 or 3600 s) is read: the values at the
     boundaries the caller asks for are all there, for a fraction of the rows.
     """
-    tracks = []
-    for (slot, kind), chain in slots(conn).items():
-        if slot == 0 or kind != medium:
-            continue
-        shifts = offsets(conn, chain)
-        points: list[tuple[int, Counters]] = []
-        for series in chain:
-            (shift,) = shifts[series.id]
-            # A bare column next to max() comes from the row holding the max (SQLite).
-            rows = conn.execute(
-                "SELECT max(t), value FROM mbus WHERE series = ? AND t > ? AND t <= ? "
-                "GROUP BY (t - 1) / ?",
-                (series.id, start, end, step),
-            ).fetchall()
-            for edge in ("t <= ? ORDER BY t DESC", "t > ? ORDER BY t"):
-                row = conn.execute(
-                    f"SELECT t, value FROM mbus WHERE series = ? AND {edge} LIMIT 1",
-                    (series.id, start if edge.startswith("t <=") else end),
-                ).fetchone()
-                if row is not None:
-                    rows.append(row)
-            points += [(t, (value + (shift or 0),)) for t, value in rows]
-        tracks.append(Track(points, interpolate=False))
-    return tracks
-
-
-def _shifted(raw: tuple, shift: Counters) -> Counters:
-    return tuple(None if r is None else r + (s or 0) for r, s in zip(raw, shift, strict=False))
+    found = []
+    for (series,) in conn.execute(
+        "SELECT id FROM series WHERE slot > 0 AND medium = ? ORDER BY id", (medium,)
+    ).fetchall():
+        # A bare column next to max() comes from the row holding the max (SQLite).
+        rows = conn.execute(
+            "SELECT max(t), value FROM mbus WHERE series = ? AND t > ? AND t <= ? "
+            "GROUP BY (t - 1) / ?",
+            (series, start, end, step),
+        ).fetchall()
+        for edge in ("t <= ? ORDER BY t DESC", "t > ? ORDER BY t"):
+            row = conn.execute(
+                f"SELECT t, value FROM mbus WHERE series = ? AND {edge} LIMIT 1",
+                (series, start if edge.startswith("t <=") else end),
+            ).fetchone()
+            if row is not None:
+                rows.append(row)
+        found.append(Track([(t, (value,)) for t, value in rows], interpolate=False))
+    return Meters(found)

@@ -48,6 +48,13 @@ def _counters(imported: Registers, exported: Registers) -> Counters:
     )  # fmt: skip
 
 
+def _latest(
+    found: list[tuple[Series, int, Counters]], equipment_id: str | None
+) -> tuple[Series, int, Counters] | None:
+    """The meter's own latest reading among ``found``, else the latest of any meter."""
+    return max(found, key=lambda r: (r[0].equipment_id == equipment_id, r[1]), default=None)
+
+
 class HistoryWriter:
     """Records telegrams into a writable :class:`~p1tui.store.store.Store`.
 
@@ -201,10 +208,12 @@ class HistoryWriter:
 
     # --- reading back what is stored (to continue a series) --------------------
 
-    def _seek_buckets(self, ts: int, backwards: bool) -> tuple[Series, int, Counters] | None:
-        if backwards:
+    def _seek_buckets(
+        self, ts: int, equipment_id: str | None, flush: bool
+    ) -> tuple[Series, int, Counters] | None:
+        if flush:
             self.flush()
-        best = None
+        found = []
         conn = self.store.conn
         for series in self._registry.of_slot(0, ELECTRICITY):
             if series.first_ts > ts:
@@ -217,24 +226,25 @@ class HistoryWriter:
                     (series.id, bucket(ts, MINUTE), ts),
                 ).fetchone()
                 if row is not None:
-                    if best is None or row[0] > best[1]:
-                        best = (series, row[0], tuple(row[1:]))
+                    found.append((series, row[0], tuple(row[1:])))
                     break
-        return best
+        return _latest(found, equipment_id)
 
     def _mbus_seeker(self, channel: int, medium: str):
-        def seek(ts: int, backwards: bool) -> tuple[Series, int, Counters] | None:
-            if backwards:
+        def seek(
+            ts: int, equipment_id: str | None, flush: bool
+        ) -> tuple[Series, int, Counters] | None:
+            if flush:
                 self.flush()
-            best = None
+            found = []
             for series in self._registry.of_slot(channel, medium):
                 row = self.store.conn.execute(
                     "SELECT t, value FROM mbus WHERE series = ? AND t <= ? ORDER BY t DESC LIMIT 1",
                     (series.id, ts),
                 ).fetchone()
-                if row is not None and (best is None or row[0] > best[1]):
-                    best = (series, row[0], (row[1],))
-            return best
+                if row is not None:
+                    found.append((series, row[0], (row[1],)))
+            return _latest(found, equipment_id)
 
         return seek
 

@@ -1,0 +1,21 @@
+"""Every test runs with a home of its own for p1tui's files.
+
+The monitor records a real meter into the user's history and reads the user's config;
+a test (or a command it starts: children inherit the environment) must never touch the
+developer's own files. The data, config and cache directories point into one temporary
+folder for the whole run; tests that need a particular config still set P1TUI_CONFIG.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+_HOME = tempfile.mkdtemp(prefix="p1tui-tests-")
+for _name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+    os.environ[_name] = os.path.join(_HOME, _name.removeprefix("XDG_").lower())
+
+
+def pytest_unconfigure(config) -> None:
+    shutil.rmtree(_HOME, ignore_errors=True)
