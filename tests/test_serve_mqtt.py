@@ -3,16 +3,22 @@ real Mosquitto, stopped with SIGTERM or killed with SIGKILL."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
-from mqtt_helpers import MOSQUITTO, Broker, Watcher
+from mqtt_helpers import MOSQUITTO, Broker, Watcher, wait_until
 from process_helpers import Command
-from test_link_helpers import serial_pty, telegram, write_all
+from test_link_helpers import restamped, serial_pty, telegram, write_all
 
 from p1tui.dsmr import parse_bytes
 
@@ -144,3 +150,109 @@ def test_serve_without_mqtt_settings_publishes_nothing(env: dict[str, str]) -> N
         finally:
             meter.stop()
     assert not any("MQTT" in line for line in command.lines)
+
+
+class NowMeter(Meter):
+    """A meter sending in the current Dutch time, so its telegrams count for today.
+
+    Until ``count`` is set its telegrams are stamped just before the current hour (the
+    store's baseline); then they carry the current time and the import counter
+    (1-0:1.8.1) goes up 1 Wh a telegram ``counting`` times, and holds.
+    """
+
+    counting = 10
+
+    def __init__(self, fd: int) -> None:
+        self.count = threading.Event()
+        super().__init__(fd)
+
+    def _run(self) -> None:
+        sent = 0
+        while not self._stop.wait(0.2):
+            now = datetime.now(ZoneInfo("Europe/Amsterdam")).replace(tzinfo=None)
+            if not self.count.is_set():
+                now = now.replace(minute=0, second=0, microsecond=0) - timedelta(seconds=30)
+            counter = 156167 + min(sent, self.counting)  # Wh; the real telegram has 156.167 kWh
+            data = self.data.replace(
+                b"1-0:1.8.1(000156.167*kWh)", f"1-0:1.8.1({counter / 1000:010.3f}*kWh)".encode()
+            )
+            try:
+                write_all(self._fd, restamped(data, now))
+            except OSError:
+                return
+            sent += self.count.is_set()
+
+
+def history_day(db: Path, env: dict[str, str]) -> dict:
+    """What ``p1tui history --format json`` says about today."""
+    done = subprocess.run(
+        [sys.executable, "-m", "p1tui", "history", "--db", str(db), "--format", "json"],
+        capture_output=True,
+        env=env,
+        timeout=TIMEOUT,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def test_serve_publishes_todays_totals_as_history_reports_them(
+    broker: Broker, env: dict[str, str], tmp_path: Path
+) -> None:
+    db = tmp_path / "history.sqlite3"
+    Path(env["P1TUI_CONFIG"]).write_text(
+        '[history]\nbatch_seconds = 0.5\n[prices]\ncurrency = "EUR"\nimport = 0.25\nexport = 0.07\n'
+    )
+    watcher = Watcher(broker.port)
+    with (
+        serial_pty() as (fd, path),
+        serve(env, path, "--mqtt", broker.url, "--db", str(db)) as command,
+    ):
+        meter = NowMeter(fd)
+        try:
+            base = f"{meter.base}/today"
+            command.wait_line("link up", timeout=TIMEOUT)
+            time.sleep(1)  # a few baseline telegrams
+            meter.count.set()
+            # The import counter moved 10 Wh and holds: history and MQTT must agree on it.
+            day = wait_until(
+                lambda: (d := history_day(db, env))["import_kwh"]["total"] == 0.01 and d,
+                TIMEOUT,
+                "the history to hold the 10 Wh",
+            )
+            assert day["cost"]["total"] is not None
+            expected = {
+                "import_kwh": day["import_kwh"]["total"],
+                "export_kwh": day["export_kwh"]["total"],
+                "gas_m3": day["gas_m3"],
+                "cost": day["cost"]["total"],
+            }
+            # Home Assistant coming online has everything sent again, today's totals read anew.
+            watcher.publish("homeassistant/status", "online")
+            for key, value in expected.items():
+                topic = f"{base}/{key}"
+                wait_until(
+                    lambda t=topic, v=value: (
+                        watcher.received(t) and float(watcher.received(t)[-1]) == v
+                    ),
+                    TIMEOUT,
+                    f"{topic} = {value}; got {watcher.received(topic)}",
+                )
+            config = json.loads(
+                watcher.wait_for(f"homeassistant/sensor/p1tui_{meter.base[6:]}/today_cost/config")
+            )
+            assert config["device_class"] == "monetary"
+            assert config["unit_of_measurement"] == "EUR"
+            assert config["state_topic"] == f"{base}/cost"
+            energy = json.loads(
+                watcher.wait_for(
+                    f"homeassistant/sensor/p1tui_{meter.base[6:]}/today_import_kwh/config"
+                )
+            )
+            assert (energy["unit_of_measurement"], energy["state_class"]) == (
+                "kWh",
+                "total_increasing",
+            )
+            assert command.stop(signal.SIGTERM) == 0
+        finally:
+            meter.stop()
+    watcher.close()

@@ -24,6 +24,7 @@ from ..link.settings import SerialSettings
 from ..link.tcp_server import TcpServerError
 from ..mqtt.settings import MqttSettings, from_section, parse_url
 from ..store import HistoryWriter, Store, StoreError, StoreLocked, load_history_settings, open_store
+from ..store.prices import parse_prices
 
 SERIAL_OPTIONS = ("baudrate", "bytesize", "parity", "stopbits")
 
@@ -186,9 +187,11 @@ def run(args: argparse.Namespace) -> int:
         )
         publisher = None
         if mqtt is not None:
-            from ..mqtt import start_mqtt  # noqa: PLC0415 - paho only when publishing
+            from ..mqtt import TodayTotals, start_mqtt  # noqa: PLC0415 - paho only when publishing
 
-            publisher = start_mqtt(mqtt, collector.fanout, log=log)
+            prices = parse_prices(loaded.config.section("prices"))
+            today = TodayTotals(history.db, prices, history.timezone, log)
+            publisher = start_mqtt(mqtt, collector.fanout, log=log, today=today)
     except (ValueError, TcpServerError, StoreError, StoreLocked) as error:
         if store is not None:
             store.close()

@@ -14,22 +14,28 @@ from ..link.fanout import FanOut
 from .publisher import LOG, EventSource, Inbox, MqttPublisher
 from .readings import MeterTopics, discovery_messages, readings, state_messages
 from .settings import MqttConfigError, MqttSettings, from_section, parse_url
+from .today import TodayTotals
 
 QUEUE_SIZE = 64
 """Events the publisher may lag behind the meter before the oldest are dropped."""
 
 
 def start_mqtt(
-    settings: MqttSettings, fanout: FanOut, *, log: logging.Logger | None = None
+    settings: MqttSettings,
+    fanout: FanOut,
+    *,
+    log: logging.Logger | None = None,
+    today: TodayTotals | None = None,
 ) -> MqttPublisher:
     """A running publisher fed by its own bounded subscription to the link's ``fanout``.
 
     ``settings`` come from :func:`from_section` (the ``[mqtt]`` table and ``--mqtt``);
     ``log`` is where it reports (the collector's log; default the ``p1tui.mqtt`` logger).
-    It ends by itself, after publishing ``offline``, when the fan-out ends.
+    ``today`` adds today's totals from the history store. It ends by itself, after
+    publishing ``offline``, when the fan-out ends.
     """
     subscription = fanout.subscribe("mqtt", maxsize=QUEUE_SIZE)
-    publisher = MqttPublisher(settings, subscription, log=log or LOG)
+    publisher = MqttPublisher(settings, subscription, log=log or LOG, today=today)
     publisher.start()
     return publisher
 
@@ -41,6 +47,7 @@ __all__ = [
     "MqttConfigError",
     "MqttPublisher",
     "MqttSettings",
+    "TodayTotals",
     "discovery_messages",
     "from_section",
     "parse_url",

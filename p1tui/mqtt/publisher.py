@@ -30,8 +30,16 @@ from paho.mqtt.reasoncodes import ReasonCode
 from ..config import private_file_warning
 from ..dsmr import Frame, Telegram
 from ..link.events import LinkEvent, LinkState, StateChanged, TelegramReceived
-from .readings import UNNAMED, MeterTopics, discovery_messages, meter_level, state_messages
+from .readings import (
+    UNNAMED,
+    MeterTopics,
+    discovery_messages,
+    meter_device,
+    meter_level,
+    state_messages,
+)
 from .settings import MqttConfigError, MqttSettings
+from .today import TodayTotals, today_discovery, today_messages
 
 LOG = logging.getLogger("p1tui.mqtt")
 """Where the publisher logs unless given a logger (the collector gives its own)."""
@@ -118,8 +126,11 @@ class MqttPublisher:
         maxsize: int = 64,
         reconnect_max_delay: int = 30,
         log: logging.Logger = LOG,
+        today: TodayTotals | None = None,
     ) -> None:
         self.settings = settings
+        self._today = today
+        """Today's totals from the history store, read on this thread once a minute."""
         self.log = log
         self._inbox = Inbox(maxsize) if source is None else None
         self._source: EventSource = source if source is not None else self._inbox  # type: ignore[assignment]
@@ -206,6 +217,8 @@ class MqttPublisher:
             self.log.debug("MQTT publisher error", exc_info=True)
         finally:
             self._close_client()
+            if self._today is not None:
+                self._today.close()
 
     def _wait(self, now: float) -> float:
         every = self.settings.publish_every
@@ -252,6 +265,9 @@ class MqttPublisher:
             self._discovered.clear()
             self._discovery_for = None
             self._publish(topics.availability, _ONLINE if self._available else _OFFLINE)
+            if self._today is not None:
+                self._today.due = 0.0
+        self._publish_today(telegram, topics, now)
         every = self.settings.publish_every
         due = self._last_publish is None or now >= self._last_publish + every
         if not (fresh or (self._pending and due)):
@@ -266,6 +282,23 @@ class MqttPublisher:
         # What a full queue refused is tried again at the next turn, new telegram or not.
         self._pending = not taken
         self._last_publish = now
+
+    def _publish_today(self, telegram: Telegram, topics: MeterTopics, now: float) -> None:
+        """Today's totals and their discovery, at a (re)connection and once a minute."""
+        today = self._today
+        if today is None or now < today.due:
+            return
+        values = today.read()
+        if values is None:
+            return
+        device = meter_device(telegram, topics, self.settings.meter_name)
+        messages = {
+            **today_discovery(values, topics, device),
+            **today_messages(values, topics),
+        }
+        for topic, payload in messages.items():
+            if self._sent.get(topic) != payload and self._publish(topic, payload):
+                self._sent[topic] = payload
 
     def _publish_discovery(self, telegram: Telegram, topics: MeterTopics) -> bool:
         """Send the configs that changed; False when some were not taken."""

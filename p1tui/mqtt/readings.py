@@ -281,7 +281,7 @@ def _version(telegram: Telegram) -> str | None:
     return f"DSMR {version}"
 
 
-def _meter_device(telegram: Telegram, topics: MeterTopics, name: str | None) -> dict[str, object]:
+def meter_device(telegram: Telegram, topics: MeterTopics, name: str | None) -> dict[str, object]:
     device: dict[str, object] = {
         "identifiers": [topics.device_id],
         "name": name or "Smart meter",
@@ -328,7 +328,7 @@ def discovery_messages(
     M-Bus meters (gas, water, heat) are devices of their own, linked to the electricity
     meter through ``via_device``.
     """
-    meter = _meter_device(telegram, topics, meter_name)
+    meter = meter_device(telegram, topics, meter_name)
     mbus = {d.channel: _mbus_device(d, topics) for d in telegram.mbus if _coupled(d)}
     messages = {}
     for sensor, _ in readings(telegram):
