@@ -309,4 +309,7 @@ def test_unflagged_time_stamps_take_the_meter_zone_offset_of_their_second(moment
         return
     assert got is not None
     assert got.replace(tzinfo=None) == moment.replace(microsecond=0)
-    assert got.utcoffset() == moment.replace(microsecond=0, tzinfo=v.METER_ZONE).utcoffset()
+    # The digits carry no fold: a repeated autumn hour reads as its first pass, a skipped
+    # spring hour with the offset before the change (fold=0), whatever fold was drawn.
+    in_zone = moment.replace(microsecond=0, fold=0, tzinfo=v.METER_ZONE)
+    assert got.utcoffset() == in_zone.utcoffset()
