@@ -19,9 +19,9 @@ import argparse
 import logging
 import platform
 import sys
-import time
 from collections.abc import Callable
 
+from bench_common import interleaved
 from dsmr_parser import telegram_specifications
 from dsmr_parser.parsers import TelegramParser
 
@@ -64,17 +64,6 @@ def dsmr_parser_run(data: list[bytes]) -> Callable[[], int]:
         return len(texts)
 
     return run
-
-
-def interleaved(repeats: int, *runs: Callable[[], int]) -> list[float]:
-    """Each run's fastest time per frame, the runs taking turns (fair under load)."""
-    best = [float("inf")] * len(runs)
-    for _ in range(repeats):
-        for i, run in enumerate(runs):
-            begin = time.perf_counter()
-            n = run()
-            best[i] = min(best[i], (time.perf_counter() - begin) / n)
-    return best
 
 
 def main() -> int:

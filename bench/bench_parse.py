@@ -38,7 +38,6 @@ import os
 import platform
 import random
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -47,6 +46,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bench_common import interleaved, p1tui_command
 from dsmr_parser import telegram_specifications
 from dsmr_parser.clients.telegram_buffer import TelegramBuffer
 from dsmr_parser.parsers import TelegramParser
@@ -166,17 +166,6 @@ def meter_mix(count: int) -> dict[str, list[bytes]]:
     return {name: moving((CORPUS / name).read_bytes(), each, n) for n, name in enumerate(SPEC)}
 
 
-def interleaved(repeats: int, *runs: Callable[[], int]) -> list[float]:
-    """Each run's fastest time per telegram, the runs taking turns (fair under load)."""
-    best = [float("inf")] * len(runs)
-    for _ in range(repeats):
-        for i, run in enumerate(runs):
-            begin = time.perf_counter()
-            n = run()
-            best[i] = min(best[i], (time.perf_counter() - begin) / n)
-    return best
-
-
 def p1tui_run(telegrams: list[bytes], rounds: int) -> Callable[[], int]:
     def run() -> int:
         decoder = Decoder()  # framer and parser of one link
@@ -227,14 +216,6 @@ def part1(quick: bool) -> list[float]:
         ratios.append(theirs / ours)
         print(f"   {label:<44} {ours * 1e6:>8.1f}us {theirs * 1e6:>10.1f}us {theirs / ours:>6.1f}x")
     return ratios
-
-
-def p1tui_command() -> list[str]:
-    script = Path(sys.executable).with_name("p1tui")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("p1tui")
-    return [found] if found else [sys.executable, "-m", "p1tui"]
 
 
 def time_decode(paths: list[Path], out: Path) -> tuple[float, str]:

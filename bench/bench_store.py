@@ -32,6 +32,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from bench_common import p1tui_command
+
 from p1tui.sim.simulator import Simulator
 from p1tui.store import HistoryWriter, open_store
 from p1tui.store.periods import period_of, store_zone
@@ -41,14 +43,6 @@ from p1tui.store.report import summary
 START = 1_774_652_400  # 2026-03-28 00:00 +01:00: the two days hold the March DST change
 TWO_DAYS = 2 * 86_400
 REPEATS = 3
-
-
-def p1tui_command() -> list[str]:
-    script = Path(sys.executable).with_name("p1tui")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("p1tui")
-    return [found] if found else [sys.executable, "-m", "p1tui"]
 
 
 def make_capture(path: Path, count: int) -> None:
