@@ -20,13 +20,11 @@ from ..config import BYTESIZES, PARITIES, STOPBITS
 from ..errors import CommandError
 from ..keys import add_key_options, meter_keys
 from ..link.reader import Reader
-from ..link.settings import SerialSettings
+from ..link.settings import LINE_OPTIONS, SerialSettings, serial_to_read
 from ..link.tcp_server import TcpServerError
 from ..mqtt.settings import MqttSettings, from_section, parse_url
 from ..store import HistoryWriter, Store, StoreError, StoreLocked, load_history_settings, open_store
 from ..store.prices import parse_prices
-
-SERIAL_OPTIONS = ("baudrate", "bytesize", "parity", "stopbits")
 
 DESCRIPTION = """\
 Read the meter day and night, keep its history (`p1tui history` shows it) and share
@@ -106,26 +104,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def serial_settings(args: argparse.Namespace, saved: SerialSettings | None) -> SerialSettings:
     """The port to read: the options, then the saved settings, then 115200 8N1."""
-    port = args.port if args.port is not None else (saved.port if saved else None)
-    if port is None:
+    given = {name: getattr(args, name) for name in LINE_OPTIONS if getattr(args, name) is not None}
+    settings = serial_to_read(args.port, saved, given)
+    if settings is None:
         raise CommandError(
             "no port to read: give --port, or save one in the monitor's settings (p1tui)"
         )
-    base = saved if saved is not None and saved.port == port else SerialSettings(port)
-    given = {name: getattr(args, name) for name in SERIAL_OPTIONS if getattr(args, name)}
-    return SerialSettings(
-        port,
-        given.get("baudrate", base.baudrate),
-        given.get("bytesize", base.bytesize),
-        given.get("parity", base.parity),
-        given.get("stopbits", base.stopbits),
-    )
+    return settings
 
 
 def service_arguments(args: argparse.Namespace) -> list[str]:
     """The options given, for the unit's ExecStart (without --print-systemd-unit)."""
     words: list[str] = []
-    for name in ("port", *SERIAL_OPTIONS):
+    for name in ("port", *LINE_OPTIONS):
         value = getattr(args, name)
         if value is not None:
             words += [f"--{name}", f"{value:g}" if isinstance(value, float) else str(value)]

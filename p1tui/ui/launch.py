@@ -18,11 +18,13 @@ from ..collector.listen import configured_listen, running_collector
 from ..errors import CommandError
 from ..keys import add_key_options, meter_keys
 from ..link.settings import (
+    LINE_OPTIONS,
     CollectorSettings,
     ReplaySettings,
     SerialSettings,
     SimulatorSettings,
     SourceSettings,
+    serial_to_read,
 )
 
 if TYPE_CHECKING:
@@ -31,7 +33,6 @@ if TYPE_CHECKING:
     from ..store.settings import HistorySettings
 
 VARIANTS = ("nl5", "nl4", "nl2", "be", "lu")
-SERIAL_OPTIONS = ("baudrate", "bytesize", "parity", "stopbits")
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
@@ -95,7 +96,7 @@ def source_settings(
     """
     serial_given = {
         name: getattr(args, f"app_{name}")
-        for name in SERIAL_OPTIONS
+        for name in LINE_OPTIONS
         if getattr(args, f"app_{name}") is not None
     }
     if args.app_speed is not None and args.app_speed < 0:
@@ -125,24 +126,14 @@ def source_settings(
                 reason = "it is a directory" if path.is_dir() else "not a readable file"
             raise CommandError(f"cannot replay {path}: {reason}")
         return ReplaySettings(path, speed)
-    port = args.app_port if args.app_port is not None else (saved.port if saved else None)
-    if port is None:
-        return None
-    base = saved if saved is not None else SerialSettings(port)
-    return SerialSettings(
-        port,
-        serial_given.get("baudrate", base.baudrate),
-        serial_given.get("bytesize", base.bytesize),
-        serial_given.get("parity", base.parity),
-        serial_given.get("stopbits", base.stopbits),
-    )
+    return serial_to_read(args.app_port, saved, serial_given)
 
 
 def collector_to_attach(
     args: argparse.Namespace, config: config_file.Config
 ) -> CollectorSettings | None:
     """With no source option at all, the collector that answers at the configured address."""
-    given = [getattr(args, f"app_{name}") for name in ("port", "replay", *SERIAL_OPTIONS)]
+    given = [getattr(args, f"app_{name}") for name in ("port", "replay", *LINE_OPTIONS)]
     if args.app_demo or any(value is not None for value in given):
         return None
     try:
