@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import logging
 import signal
 import sys
 import threading
@@ -12,6 +13,7 @@ from types import FrameType
 
 from .. import config as config_file
 from ..cli_options import baudrate
+from ..collector.announce import Announcer
 from ..collector.listen import ListenAddress, configured_listen, parse_listen
 from ..collector.log import NORMAL, QUIET, VERBOSE, collector_log
 from ..collector.service import Collector
@@ -146,6 +148,20 @@ def mqtt_settings(args: argparse.Namespace, config: config_file.Config) -> MqttS
     return from_section(section, url=args.mqtt, base_dir=config_file.config_path().parent)
 
 
+def announce(announcer: Announcer, log: logging.Logger) -> None:
+    """Tell this user's monitors where the collector listens and records (see announce.py)."""
+    try:
+        announcer.publish()
+    except OSError as error:
+        log.warning(
+            "cannot write %s (%s): the monitor will show its own history, not this one's",
+            announcer.path,
+            error.strerror or error,
+        )
+    else:
+        log.debug("announced in %s", announcer.path)
+
+
 def run(args: argparse.Namespace) -> int:
     """Collect until SIGTERM or ctrl+c; exit 0 then, 1 when it cannot start."""
     if args.print_systemd_unit:
@@ -199,10 +215,13 @@ def run(args: argparse.Namespace) -> int:
     if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
         signals.append(signal.SIGINT)
     previous = {s: signal.signal(s, request_stop) for s in signals}
+    announcer = Announcer(collector.server.host, collector.server.port, store.path)
     try:
         collector.start()
+        announce(announcer, log)
         collector.run_until(stop)
     finally:
+        announcer.withdraw()  # first: no monitor attaches to a collector that is stopping
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         collector.stop()  # ends the fan-out: the publisher says offline and ends
