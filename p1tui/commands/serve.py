@@ -217,8 +217,8 @@ def run(args: argparse.Namespace) -> int:
     previous = {s: signal.signal(s, request_stop) for s in signals}
     announcer = Announcer(collector.server.host, collector.server.port, store.path)
     try:
+        announce(announcer, log)  # it listens already: clients wait for start() to serve them
         collector.start()
-        announce(announcer, log)
         collector.run_until(stop)
     finally:
         announcer.withdraw()  # first: no monitor attaches to a collector that is stopping
