@@ -119,3 +119,25 @@ def test_an_explicit_socket_url_of_a_collector_is_that_collector(env):
         url = SerialSettings(f"socket://127.0.0.1:{dongle.getsockname()[1]}")
         assert known_collector(url) is url
     assert known_collector(SerialSettings("/dev/ttyUSB0")) == SerialSettings("/dev/ttyUSB0")
+
+
+def test_a_collector_on_another_machine_sharing_the_home_is_not_here(tmp_path):
+    """A home shared over NFS: a collector elsewhere holds its file's lock, but its
+    127.0.0.1 is not this machine's."""
+    import fcntl
+    import json
+
+    folder = tmp_path / "collectors"
+    folder.mkdir()
+    for machine, expected in (("elsewhere", None), (socket.gethostname(), 4242)):
+        path = folder / "4242.json"
+        text = {"host": "127.0.0.1", "port": 2323, "pid": 4242, "db": "/d", "machine": machine}
+        path.write_text(json.dumps(text), encoding="utf-8")
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # as the running collector holds it
+            found = announced("127.0.0.1", 2323, folder)
+            assert (found and found.pid) == expected
+        finally:
+            os.close(fd)
+    assert announced("127.0.0.1", 2323, folder) is None  # nobody holds it: gone

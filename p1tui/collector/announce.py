@@ -20,6 +20,7 @@ import contextlib
 import fcntl
 import json
 import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,7 +69,13 @@ class Announcer:
         self.directory = announce_dir() if directory is None else directory
         self.path = self.directory / f"{os.getpid()}.json"
         self._text = json.dumps(
-            {"host": host, "port": port, "pid": os.getpid(), "db": os.path.abspath(db)}
+            {
+                "host": host,
+                "port": port,
+                "pid": os.getpid(),
+                "db": os.path.abspath(db),
+                "machine": socket.gethostname(),
+            }
         )
         self._fd: int | None = None
 
@@ -124,6 +131,8 @@ def _read_live(path: Path) -> Announcement | None:
         if _unlocked(fd):
             return None
         data = json.loads(os.read(fd, 65536))
+        if data["machine"] != socket.gethostname():  # a home shared over NFS: not here
+            return None
         return Announcement(
             str(data["host"]), int(data["port"]), int(data["pid"]), Path(data["db"])
         )
