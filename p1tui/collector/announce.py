@@ -26,7 +26,7 @@ from pathlib import Path
 
 import platformdirs
 
-from ..link.address import format_address, is_loopback
+from ..link.address import is_loopback
 
 WILDCARDS = ("0.0.0.0", "::", "")
 """Listen hosts meaning every interface, loopback included."""
@@ -47,10 +47,6 @@ class Announcement:
     pid: int
     db: Path
     """The history store it records into (absolute)."""
-
-    @property
-    def address(self) -> str:
-        return format_address(self.host, self.port)
 
     def reached_at(self, host: str, port: int) -> bool:
         """True when a client on this machine connecting to ``host:port`` reaches it."""

@@ -85,7 +85,8 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         dest="app_db",
         type=Path,
         metavar="PATH",
-        help="the history the History screen reads (default: [history] db in the config)",
+        help="the history the History screen reads (default: the attached collector's, "
+        "else [history] db in the config)",
     )
     add_key_options(group, prefix="app_")
 
