@@ -47,7 +47,7 @@ def test_it_says_where_it_listens_and_records_until_it_stops(env, tmp_path):
             "127.0.0.1", port
         )
         # The monitor's start was no connection: the first client the log names is this one.
-        client = Client(port)
+        client = Client(port, reading=False)
         command.wait_line(f"client {client.address} connected", timeout=TIMEOUT)
         assert [line for line in command.lines if "client 127.0.0.1:" in line] == [
             line for line in command.lines if f"client {client.address} connected" in line

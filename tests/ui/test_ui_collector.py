@@ -35,10 +35,12 @@ def free_port() -> int:
 
 
 def monitor_in_tmux(session: str, config: Path, *options: str) -> None:
-    """``p1tui`` (with no option unless given), with the config ``config`` and a data
-    directory (the history) beside it."""
+    """``p1tui`` (with no option unless given), with the config ``config``, a data
+    directory (the history) beside it, and this test run's state directory (where the
+    collectors it starts announce themselves): the tmux server has an environment of its own."""
     command = (
         f"env P1TUI_CONFIG={shlex.quote(str(config))} "
+        f"XDG_STATE_HOME={shlex.quote(os.environ['XDG_STATE_HOME'])} "
         f"XDG_DATA_HOME={shlex.quote(str(config.parent))} TEXTUAL_ANIMATIONS=none "
         f"{shlex.quote(sys.executable)} -m p1tui {shlex.join(options)}; echo EXIT=$?; sleep 30"
     )
