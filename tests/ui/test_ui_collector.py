@@ -23,7 +23,7 @@ from p1tui.sim.simulator import iter_telegrams
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from process_helpers import Command
 from test_link_helpers import serial_pty, write_all
-from test_ui_terminal import tmux, wait_screen
+from test_ui_terminal import start_meter, tmux, wait_screen
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
 
@@ -64,14 +64,7 @@ def test_the_monitor_attaches_to_a_running_collector_and_shows_its_telegrams(tmp
         Command("serve", "--port", path, "--db", str(db), env={**os.environ, **env}) as collector,
     ):
         collector.wait_line(f"serving TCP clients on 127.0.0.1:{port}", timeout=30)
-
-        def meter() -> None:
-            for raw in iter_telegrams(SimulatorSettings(seed=3), 600):
-                if stop.wait(0.5):
-                    return
-                write_all(master, raw)
-
-        threading.Thread(target=meter, daemon=True).start()
+        start_meter(master, stop)
         monitor_in_tmux(session, config)
         try:
             screen = wait_screen(
