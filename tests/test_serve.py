@@ -304,6 +304,8 @@ def test_the_systemd_unit_runs_this_p1tui_as_this_user(env, tmp_path, monkeypatc
 
     assert f"\nUser={getpass.getuser()}\n" in unit
     assert f"\nEnvironment=P1TUI_CONFIG={env['P1TUI_CONFIG']}\n" in unit
+    # Where the monitor looks for the collector's announcement (the tests' own state dir).
+    assert f"\nEnvironment=XDG_STATE_HOME={env['XDG_STATE_HOME']}\n" in unit
     assert "\nWantedBy=multi-user.target\n" in unit
 
 
