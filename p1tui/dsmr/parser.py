@@ -502,10 +502,12 @@ class _Last:
             if known[i][1][0] is not last_known[i][1][0]:
                 return None
         args = self.args.copy()
+        lines = list(args[_LINES])
         found = self.found
         rebuild: set[_Section] = set()
         for i in changed:
-            key, value = known[i][1]
+            line, (key, value) = known[i]
+            lines[i] = line
             if key is _NO_MEANING:
                 continue
             found[key] = value
@@ -516,7 +518,7 @@ class _Last:
                 rebuild.update(target)
         if crc[0] is not args[_CRC_STATUS]:
             rebuild.add(_VARIANT)
-        args[_LINES] = tuple(map(_line_of, known))
+        args[_LINES] = tuple(lines)
         args[_CRC_STATUS : _CRC_STATUS + 3] = crc
         for index, make in rebuild:
             args[index] = make(found, built, args)
