@@ -161,7 +161,7 @@ def test_the_table_shows_the_gap_and_its_share(gapped, capsys) -> None:
     gap = result["coverage"]["gaps"][0]
     text = " ".join(table.split())
     assert f"Gap: no readings from {gap['from'][11:16]} to {gap['to'][11:16]}." in text
-    assert "What the counters moved across it is in the totals" in text
+    assert "What the counters moved across it is in the totals; the hours at its ends" in text
     assert f"Of that, {rest['import_kwh']:.3f} kWh import" in text
     assert "is in no hour (those marked gap)." in text
     assert max(len(line) for line in lines) <= 80

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -342,12 +343,21 @@ def _seconds(gap: dict) -> float:
     return (datetime.fromisoformat(gap["to"]) - datetime.fromisoformat(gap["from"])).total_seconds()
 
 
-def coverage_notes(result: dict, period: Period) -> list[str]:
+def _part_of(stamp: str, result: dict, period: Period) -> int:
+    """The index of the part (hour, day, month) that holds the moment ``stamp``."""
+    moment = datetime.fromisoformat(stamp)
+    starts = [datetime.fromisoformat(entry["from"]) for entry in result[period.parts_name]]
+    return bisect_right(starts, moment) - 1
+
+
+def coverage_notes(result: dict, period: Period, mark: str = "*") -> list[str]:
     """What the figures do not show at first sight, in sentences (the table's footnotes
-    and the History screen's): a record that starts or ends inside the period, gaps."""
+    and the History screen's): a record that starts or ends inside the period, gaps.
+
+    ``mark`` starts the notes about the parts marked partial (the table's ``*``)."""
     coverage = result["coverage"]
     name = {"hours": "hour", "days": "day", "months": "month"}[period.parts_name]
-    marked = "* " if any(e["note"] == PARTIAL for e in result[period.parts_name]) else ""
+    marked = f"{mark} " if any(e["note"] == PARTIAL for e in result[period.parts_name]) else ""
     lines = []
     if coverage["first_reading"]:
         lines.append(
@@ -372,19 +382,24 @@ def coverage_notes(result: dict, period: Period) -> list[str]:
         gaps = [gap for gap in gaps if not gap["counted"]][:MAX_GAP_LINES]
     for gap in gaps:
         span = f"no readings from {_clock(gap['from'], period)} to {_clock(gap['to'], period)}"
-        if gap["counted"]:
+        if not gap["counted"]:
+            lines.append(f"{marked}Gap: {span}, another meter after it: nothing counted for it.")
+        elif _part_of(gap["from"], result, period) == _part_of(gap["to"], result, period):
             lines.append(
-                f"Gap: {span}. What the counters moved across it is in the totals, shared "
-                f"by time with the {name}s at its ends."
+                f"Gap: {span}. What the counters moved across it is in the {name} it lies in."
             )
         else:
-            lines.append(f"* Gap: {span}, another meter after it: nothing counted for it.")
+            lines.append(
+                f"Gap: {span}. What the counters moved across it is in the totals; the {name}s "
+                "at its ends hold a share by time."
+            )
     rest = coverage["not_in_parts"]
     if rest is not None:
         moved = [f"{figure(rest['import_kwh'])} kWh import", f"{figure(rest['export_kwh'])} export"]
         if rest["gas_m3"]:
             moved.append(f"{figure(rest['gas_m3'])} m3 gas")
-        lines.append(f"Of that, {', '.join(moved)} is in no {name} (those marked gap).")
+        across = "that" if len(coverage["gaps"]) == 1 else "what moved across the gaps"
+        lines.append(f"Of {across}, {', '.join(moved)} is in no {name} (those marked gap).")
     return lines
 
 
@@ -491,7 +506,6 @@ def _edges(start: int, end: int, resolution: str, zone: ZoneInfo) -> list[int]:
 
 def _power(conn: sqlite3.Connection, table: str, edges: list[int]) -> list[list[int]]:
     """Per part: samples, import sum and max, export sum and max (from the stored rows)."""
-    from bisect import bisect_right  # noqa: PLC0415
 
     parts = [[0, 0, 0, 0, 0] for _ in edges[:-1]]
     for t, n, pi_sum, pi_max, pe_sum, pe_max in conn.execute(
