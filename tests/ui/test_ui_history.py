@@ -108,16 +108,24 @@ def _axis(app) -> str:
     return next(line for line in drawn.splitlines() if "┼" in line)
 
 
-async def test_hours_in_a_gap_and_what_they_hold_are_explained(make_app, tmp_path: Path) -> None:
-    """No telegrams from 02:00 to 05:30: those hours are dotted on the axis, and the notes
-    say when the gap was and how much of the day's total lies in no hour."""
+@pytest.fixture(scope="module")
+def gapped(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[bytes]]:
+    """Sunday 2026-06-21 of a 10 s meter with no telegrams from 02:00 to 05:30."""
     from p1tui.sim.legal_time import parse_iso
 
+    folder = tmp_path_factory.mktemp("history-gap")
     raw = sim_bytes("2026-06-20T23:00:00+02:00", 8640 + 720)
     a, b = parse_iso("2026-06-21T02:00:00+02:00"), parse_iso("2026-06-21T05:30:00+02:00")
     kept = [r for r in raw if not a <= events_from(r)[0].telegram.timestamp.timestamp() < b]
-    db = tmp_path / "gap.sqlite3"
-    assert main(["import", "--db", str(db), str(write_capture(tmp_path / "g.txt", kept))]) == 0
+    db = folder / "gap.sqlite3"
+    assert main(["import", "--db", str(db), str(write_capture(folder / "g.txt", kept))]) == 0
+    return db, kept
+
+
+async def test_hours_in_a_gap_and_what_they_hold_are_explained(make_app, gapped) -> None:
+    """No telegrams from 02:00 to 05:30: those hours are dotted on the axis, and the notes
+    say when the gap was and how much of the day's total lies in no hour."""
+    db, kept = gapped
     app = make_app(history_access=HistoryAccess(db))
     async with app.run_test(size=(80, 24)) as pilot:
         publish(app, *events_from(kept[len(kept) // 2]))  # a telegram of Sunday
@@ -138,6 +146,22 @@ async def test_hours_in_a_gap_and_what_they_hold_are_explained(make_app, tmp_pat
         assert all(cell == "──" for i, cell in enumerate(cells) if i not in (2, 3, 4))
         screen = " ".join(screen_text(app).split())
         assert "is in no hour (those marked gap)." in screen  # not cut off at 80x24
+
+
+def test_snapshot_of_a_day_with_a_gap(snap_compare, make_app, gapped) -> None:
+    db, kept = gapped
+    app = make_app(history_access=HistoryAccess(db))
+    fed = events_from(kept[len(kept) // 2])
+
+    async def open_history(pilot) -> None:
+        for event in fed:
+            publish(pilot.app, event)
+        await pilot.pause()
+        await pilot.press("h")
+        await wait_until(pilot, lambda: pilot.app.screen.result is not None)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=open_history)
 
 
 async def test_a_fresh_stores_first_and_ongoing_hour_are_marked(make_app, tmp_path: Path) -> None:
