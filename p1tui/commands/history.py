@@ -164,7 +164,6 @@ def table(result: dict, period: Period, prices: Prices, tariff_names: tuple[str,
         f"{'Gas':<8} {figure(result['gas_m3'])} m3     Water {figure(result['water_m3'])} m3"
     )
     lines += peak_lines(result["peaks"], period.kind, 8)
-    notes = coverage_notes(result, period)
     if period.kind == "year" and any(peak["kw"] is not None for peak in result["peaks"]):
         lines += _peak_grid(result["peaks"])
     cost = result["cost"]
@@ -179,6 +178,7 @@ def table(result: dict, period: Period, prices: Prices, tariff_names: tuple[str,
             lines.append(
                 "         " + "  ".join(f"{item:<31}" for item in shown[i : i + 2]).rstrip()
             )
+    notes = coverage_notes(result, period)
     if notes:
         lines.append("")
         lines += [textwrap.fill(note, 78, subsequent_indent="  ") for note in notes]

@@ -222,6 +222,8 @@ def summary(
 ) -> dict:
     """The period as ``p1tui history --format json`` prints it.
 
+    Each hour, day or month has a ``note`` (:data:`PARTIAL`, :data:`IN_GAP` or None) and
+    ``coverage`` says where the record starts, ends and pauses (:func:`_coverage`).
     ``part_costs`` adds ``"part_costs"``: each hour's, day's or month's total cost (None
     where unknown), for the table and the CSV, which show a cost on every line.
     """
@@ -506,7 +508,6 @@ def _edges(start: int, end: int, resolution: str, zone: ZoneInfo) -> list[int]:
 
 def _power(conn: sqlite3.Connection, table: str, edges: list[int]) -> list[list[int]]:
     """Per part: samples, import sum and max, export sum and max (from the stored rows)."""
-
     parts = [[0, 0, 0, 0, 0] for _ in edges[:-1]]
     for t, n, pi_sum, pi_max, pe_sum, pe_max in conn.execute(
         f"SELECT t, n, pi_sum, pi_max, pe_sum, pe_max FROM {table} "
