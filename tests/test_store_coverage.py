@@ -77,6 +77,15 @@ def test_a_fresh_stores_first_and_last_hour_are_marked_partial(fresh, capsys) ->
     assert round(sum(known), 3) == result["import_kwh"]["total"]
 
 
+def test_a_fresh_stores_first_day_is_marked_partial_in_its_week(fresh, capsys) -> None:
+    db, stamps = fresh
+    capsys.readouterr()
+    assert main(["history", "--db", str(db), "--week", ZONE_DAY, "--format", "json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert [day["note"] for day in result["days"]] == [None] * 6 + ["partial"]  # Sunday
+    assert result["coverage"]["first_reading"] == _iso(stamps[0])
+
+
 def test_the_table_and_csv_say_where_the_record_starts_and_ends(fresh, capsys) -> None:
     db, stamps = fresh
     table = _history(db, capsys)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -241,6 +242,20 @@ async def test_the_monitor_records_a_real_meter_and_the_day_follows_it(
                 return app.screen.result.summary["import_kwh"]["total"] > first
 
             await wait_until(pilot, grown, timeout=10)
+            # The ongoing hour is marked as recorded so far, not shown as a quiet hour.
+            last = events_from(raw[-1])[0].telegram.timestamp
+
+            def up_to_date() -> bool:
+                stamp = app.screen.result.summary["coverage"]["last_reading"]
+                return stamp is not None and datetime.fromisoformat(stamp) == last
+
+            await wait_until(pilot, up_to_date, timeout=10)
+            hours = app.screen.result.summary["hours"]
+            assert [h["from"][11:13] for h in hours if h["note"]] == ["18"]
+            assert hours[18]["note"] == "partial"
+            await pilot.pause()
+            notes = plain(app.screen.query_one("#history-notes"))
+            assert f"╌ Latest reading at {last:%H:%M}: the figures go up to then." in notes
     assert _minutes(db) == len(raw)
 
 
