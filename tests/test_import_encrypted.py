@@ -24,4 +24,4 @@ def test_an_encrypted_recording_imports_like_its_plaintext(tmp_path, monkeypatch
     monkeypatch.setenv("P1TUI_KEY", KEY)
     assert main(["import", "--db", str(tmp_path / "b.sqlite3"), str(encrypted)]) == 0
     assert capsys.readouterr().err == expected
-    assert expected.startswith("p1tui import: 30 telegrams, ")
+    assert expected.startswith("p1tui import: 30 telegrams read, ")

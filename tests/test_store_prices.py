@@ -198,7 +198,7 @@ def test_each_line_of_the_table_and_csv_has_its_cost(store: Path, config: Path, 
     total = _json(capsys, "history", "--db", str(store), "--day", "2026-06-09")["cost"]["total"]
     assert main(["history", "--db", str(store), "--day", "2026-06-09", "--format", "csv"]) == 0
     rows = capsys.readouterr().out.splitlines()
-    assert rows[0] == "from,import_kwh,export_kwh,gas_m3,cost"
+    assert rows[0] == "from,import_kwh,export_kwh,gas_m3,cost,note"
     assert len(rows) == 25
     assert sum(float(row.split(",")[4]) for row in rows[1:]) == pytest.approx(total, abs=1e-3)
     assert main(["history", "--db", str(store), "--day", "2026-06-09"]) == 0

@@ -180,19 +180,69 @@ def test_old_minutes_go_hours_stay_and_the_days_stay_exact(tmp_path: Path) -> No
     assert doubled == [(0,)]
 
 
+def _minutes(raw: list[bytes]) -> set[int]:
+    """The minutes the telegrams close (a reading at hh:mm:00 ends the minute before)."""
+    return {(int(t.timestamp.timestamp()) - 1) // 60 for t in telegrams(raw)}
+
+
 def test_import_says_what_it_took_in_one_line(tmp_path: Path, capsys) -> None:
     from p1tui.cli import main
 
     raw = sim_bytes("2026-01-12T00:00:00+01:00", 8640)  # the whole local day, 10 s apart
     raw.append(raw[5].replace(b"1-0:1.7.0(", b"1-0:1.7.0(9"))  # a CRC failure
-    stamps = [int(t.timestamp.timestamp()) for t in telegrams(raw[:-1])]
     capture = write_capture(tmp_path / "day.txt", raw)
     assert main(["import", "--db", str(tmp_path / "h.sqlite3"), str(capture)]) == 0
-    minutes = len({(ts - 1) // 60 for ts in stamps})
+    minutes = len(_minutes(raw[:-1]))
     assert capsys.readouterr().err == (
-        f"p1tui import: {len(stamps)} telegrams, {minutes} minutes written, "
-        "1 day covered (2026-01-12), 1 CRC failure\n"
+        f"p1tui import: {len(raw) - 1} telegrams read, {minutes} minutes new, "
+        "0 already in the store, 1 day covered (2026-01-12), 1 CRC failure\n"
     )
+
+
+def test_import_again_says_nothing_was_new(tmp_path: Path, capsys) -> None:
+    """A capture imported twice, then one half old and half new: the line says which."""
+    from p1tui.cli import main
+
+    db = str(tmp_path / "h.sqlite3")
+    day = sim_bytes("2026-01-12T00:00:00+01:00", 8640)
+    more = sim_bytes("2026-01-12T00:00:00+01:00", 2 * 8640)[4320:]  # noon to the next noon
+    first, again = write_capture(tmp_path / "day.txt", day), write_capture(tmp_path / "m.txt", more)
+    assert main(["import", "--db", db, str(first)]) == 0
+    capsys.readouterr()
+    assert main(["import", "--db", db, str(first)]) == 0
+    assert capsys.readouterr().err == (
+        f"p1tui import: 8640 telegrams read, 0 minutes new, {len(_minutes(day))} already in "
+        "the store (not counted again), 1 day covered (2026-01-12), 0 CRC failures\n"
+    )
+    before = _minutes(day)
+    known = _minutes(more) & before
+    new = _minutes(more) - before
+    assert known and new
+    assert main(["import", "--db", db, str(again)]) == 0
+    assert capsys.readouterr().err == (
+        f"p1tui import: {len(more)} telegrams read, {len(new)} minutes new, "
+        f"{len(known)} already in the store (not counted again), "
+        "2 days covered (2026-01-12 to 2026-01-13), 0 CRC failures\n"
+    )
+
+
+def test_an_old_capture_imported_again_is_known_from_its_hours(tmp_path: Path) -> None:
+    """Past the minute rows' retention only hour rows are left: they still tell it apart."""
+    old = sim_bytes("2026-01-12T00:00:00+01:00", 8640)
+    recent = sim_bytes("2026-01-20T00:00:00+01:00", 360)
+    db = tmp_path / "h.sqlite3"
+    with open_store(db) as store:
+        for raw in (old, recent):
+            writer = HistoryWriter(store, keep_minutes_days=2)
+            for telegram in telegrams(raw):
+                writer.add(telegram, 0.0)
+            writer.close()
+        assert _rows(db, "SELECT min(t) FROM minute")[0][0] > max(_minutes(old)) * 60
+        writer = HistoryWriter(store, keep_minutes_days=2)
+        for telegram in telegrams(old):
+            writer.add(telegram, 0.0)
+        writer.close()
+    assert (writer.minutes_new, writer.minutes_known) == (0, len(_minutes(old)))
 
 
 @pytest.mark.parametrize(

@@ -6,12 +6,13 @@ import argparse
 import csv
 import json
 import sys
+import textwrap
 from datetime import date, datetime
 
 from ..dsmr import Variant
 from ..store.periods import Period, meter_variant, period_of
 from ..store.prices import Prices
-from ..store.report import events, figure, peak_lines, summary
+from ..store.report import IN_GAP, PARTIAL, coverage_notes, events, figure, peak_lines, summary
 from ..ui.format import tariff_names
 from .history_db import add_db_option, reading_history, standard_output
 
@@ -90,10 +91,15 @@ def run(args: argparse.Namespace) -> int:
 def _csv(result: dict, period: Period) -> None:
     writer = csv.writer(sys.stdout, lineterminator="\n")
     priced = result["cost"] is not None
-    writer.writerow(["from", "import_kwh", "export_kwh", "gas_m3", *(["cost"] if priced else [])])
+    columns = ["from", "import_kwh", "export_kwh", "gas_m3"]
+    writer.writerow([*columns, *(["cost"] if priced else []), "note"])
     for entry, cost in zip(result[period.parts_name], result["part_costs"], strict=True):
-        values = [*entry.values(), *([cost] if priced else [])]
+        values = [*(entry[c] for c in columns), *([cost] if priced else []), entry["note"]]
         writer.writerow(["" if v is None else v for v in values])
+
+
+MARKS = {PARTIAL: " *"}
+"""After a line's label: its figure covers only part of it (a footnote says which)."""
 
 
 def _part_label(entry: dict, period: Period) -> str:
@@ -134,9 +140,13 @@ def table(result: dict, period: Period, prices: Prices, tariff_names: tuple[str,
     )
     for entry, cost in zip(entries, result["part_costs"], strict=True):
         imported, exported = entry["import_kwh"], entry["export_kwh"]
+        label = _part_label(entry, period) + MARKS.get(entry["note"], "")
+        if entry["note"] == IN_GAP:
+            lines.append(f"{label:<18}{'gap':>12}")
+            continue
         net = None if imported is None or exported is None else imported - exported
         lines.append(
-            f"{_part_label(entry, period):<18}{figure(imported):>12}{figure(exported):>12}"
+            f"{label:<18}{figure(imported):>12}{figure(exported):>12}"
             f"{figure(net):>12}{figure(entry['gas_m3']):>10}"
             + (f"{figure(cost, 2):>9}" if priced else "")
         )
@@ -168,4 +178,8 @@ def table(result: dict, period: Period, prices: Prices, tariff_names: tuple[str,
             lines.append(
                 "         " + "  ".join(f"{item:<31}" for item in shown[i : i + 2]).rstrip()
             )
+    notes = coverage_notes(result, period)
+    if notes:
+        lines.append("")
+        lines += [textwrap.fill(note, 78, subsequent_indent="  ") for note in notes]
     return "\n".join(lines)

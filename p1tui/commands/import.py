@@ -41,10 +41,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 class Tally:
-    """What the summary line counts: the minutes and the hours the telegrams fell in."""
+    """The hours the telegrams fell in (for the days the summary line names)."""
 
     def __init__(self) -> None:
-        self.minutes: set[int] = set()
         self.hours: set[int] = set()
 
     def days(self, zone_name: str) -> list[date]:
@@ -71,25 +70,29 @@ def _add(decoded: list[Decoded], writer: HistoryWriter, tally: Tally, now: float
         before = writer.telegrams
         add(telegram, now)
         if writer.telegrams > before:  # taken (it had counters)
-            ts = int(stamp.timestamp())
-            tally.minutes.add((ts - 1) // 60)  # a reading closes the minute it ends
-            tally.hours.add(ts // 3600)
+            tally.hours.add(int(stamp.timestamp()) // 3600)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
 
 
 def _summary(writer: HistoryWriter, tally: Tally, stats: list[FramerStats], zone: str) -> str:
+    """One line: telegrams read, minutes new to the store and already in it, days, CRC."""
     days = tally.days(zone)
-    minutes = len(tally.minutes)
     failures = sum(s.crc_failures for s in stats)
     text = (
-        f"{writer.telegrams} telegram{'s' if writer.telegrams != 1 else ''}, "
-        f"{minutes} minute{'s' if minutes != 1 else ''} written, "
-        f"{len(days)} day{'s' if len(days) != 1 else ''} covered"
+        f"{_count(writer.telegrams, 'telegram')} read, "
+        f"{_count(writer.minutes_new, 'minute')} new, "
+        f"{writer.minutes_known} already in the store"
+        + (" (not counted again)" if writer.minutes_known else "")
+        + f", {_count(len(days), 'day')} covered"
     )
     if days:
         text += f" ({days[0]}" + (f" to {days[-1]})" if len(days) > 1 else ")")
     if writer.skipped:
         text += f", {writer.skipped} without time stamp or counters skipped"
-    return text + f", {failures} CRC failure{'s' if failures != 1 else ''}"
+    return text + f", {_count(failures, 'CRC failure')}"
 
 
 def run(args: argparse.Namespace) -> int:

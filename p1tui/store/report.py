@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -221,6 +222,8 @@ def summary(
 ) -> dict:
     """The period as ``p1tui history --format json`` prints it.
 
+    Each hour, day or month has a ``note`` (:data:`PARTIAL`, :data:`IN_GAP` or None) and
+    ``coverage`` says where the record starts, ends and pauses (:func:`_coverage`).
     ``part_costs`` adds ``"part_costs"``: each hour's, day's or month's total cost (None
     where unknown), for the table and the CSV, which show a cost on every line.
     """
@@ -234,25 +237,172 @@ def summary(
         result.update(totals.as_dict())
     calculator = CostCalculator(conn, prices, reading, period.zone)
     result["cost"] = calculator.cost(start, end) if totals is not None else None
-    entries = []
-    for a, b in period.parts():
-        energy = reading.energy(a, b)
-        entries.append(
-            {
-                "from": iso(a, period.zone),
-                "import_kwh": None if energy is None else _units(energy.imported[2]),
-                "export_kwh": None if energy is None else _units(energy.exported[2]),
-                "gas_m3": None if energy is None else _units(energy.gas),
-            }
-        )
+    parts = period.parts()
+    energies = [reading.energy(a, b) for a, b in parts]
+    notes, result["coverage"] = _coverage(reading, period, totals, energies)
+    entries = [
+        {
+            "from": iso(a, period.zone),
+            "import_kwh": None if energy is None else _units(energy.imported[2]),
+            "export_kwh": None if energy is None else _units(energy.exported[2]),
+            "gas_m3": None if energy is None else _units(energy.gas),
+            "note": note,
+        }
+        for (a, _b), energy, note in zip(parts, energies, notes, strict=True)
+    ]
     result[period.parts_name] = entries
     result["peaks"] = month_peaks(conn, period)
     if part_costs:
         result["part_costs"] = [
             cost["total"] if (cost := calculator.cost(a, b)) and reading.covered(a, b) else None
-            for a, b in period.parts()
+            for a, b in parts
         ]
     return result
+
+
+SLACK = 60
+"""Seconds at a period's edge without readings that still count as covered (a meter
+sends every 1 or 10 s: its first telegram is never exactly on the hour)."""
+PARTIAL = "partial"
+"""A part's note: readings start or end inside it, so its figure covers only part of it."""
+IN_GAP = "gap"
+"""A part's note: no readings inside it, but before and after it: what the meter moved
+meanwhile is in the totals around it (shared over the gap), not in this part."""
+
+
+def _coverage(
+    reading: Reading, period: Period, totals: Energy | None, energies: list[Energy | None]
+) -> tuple[list[str | None], dict]:
+    """Each part's note, and the period's ``coverage`` object.
+
+    ``coverage``: ``first_reading`` and ``last_reading`` (ISO) where the record starts
+    or ends (so far) inside the period, more than :data:`SLACK` from its edge, else
+    None; ``gaps``, each ``{"from", "to", "counted"}``: the last reading before and the
+    first after each pause inside the period longer than a few minutes, ``counted``
+    when one meter was read on both sides (what it moved across the gap is in the
+    totals); ``not_in_parts``: what the totals hold that no part does (the share of the
+    parts inside gaps), per quantity, when a part lies in a gap.
+    """
+    electricity = reading.electricity
+    stretches = electricity.stretches()
+    start, end, zone = period.start, period.end, period.zone
+    coverage: dict = {"first_reading": None, "last_reading": None, "gaps": [], "not_in_parts": None}
+    if not stretches:
+        return [None] * len(energies), coverage
+    first, last = stretches[0][0], stretches[-1][1]
+    holes = [
+        (before[1], after[0], electricity.bridged(before[1], after[0]))
+        for before, after in pairwise(stretches)
+        if before[1] < end and after[0] > start
+    ]
+    if start + SLACK < first < end:
+        coverage["first_reading"] = iso(first, zone)
+    if start < last < end - SLACK:
+        coverage["last_reading"] = iso(last, zone)
+    coverage["gaps"] = [
+        {"from": iso(a, zone), "to": iso(b, zone), "counted": counted} for a, b, counted in holes
+    ]
+    notes: list[str | None] = []
+    for (a, b), energy in zip(period.parts(), energies, strict=True):
+        if energy is None:
+            inside = any(counted and x <= a and y >= b for x, y, counted in holes)
+            notes.append(IN_GAP if inside else None)
+        else:
+            cut = (
+                first > a + SLACK
+                or last < b - SLACK
+                or any(min(y, b) - max(x, a) > SLACK and not counted for x, y, counted in holes)
+            )
+            notes.append(PARTIAL if cut else None)
+    if IN_GAP in notes and totals is not None:
+        known = [energy for energy in energies if energy is not None]
+        coverage["not_in_parts"] = {
+            "import_kwh": _rest(totals.imported[2], [e.imported[2] for e in known]),
+            "export_kwh": _rest(totals.exported[2], [e.exported[2] for e in known]),
+            "gas_m3": _rest(totals.gas, [e.gas for e in known]),
+        }
+    return notes, coverage
+
+
+def _rest(total: int | None, parts: list[int | None]) -> float | None:
+    """The total less its parts, in the unit (None where the total is unknown)."""
+    return None if total is None else _units(total - sum(p for p in parts if p is not None))
+
+
+def _clock(ts_iso: str, period: Period) -> str:
+    """``14:37`` on the day shown, else ``Wed 2026-10-21 14:37``."""
+    moment = datetime.fromisoformat(ts_iso)
+    if period.kind == "day" and moment.date() == period.first:
+        return moment.strftime("%H:%M")
+    return moment.strftime("%a %Y-%m-%d %H:%M")
+
+
+MAX_GAP_LINES = 3
+"""More gaps than this in a period are told in one line (the longest named)."""
+
+
+def _seconds(gap: dict) -> float:
+    return (datetime.fromisoformat(gap["to"]) - datetime.fromisoformat(gap["from"])).total_seconds()
+
+
+def _part_of(stamp: str, result: dict, period: Period) -> int:
+    """The index of the part (hour, day, month) that holds the moment ``stamp``."""
+    moment = datetime.fromisoformat(stamp)
+    starts = [datetime.fromisoformat(entry["from"]) for entry in result[period.parts_name]]
+    return bisect_right(starts, moment) - 1
+
+
+def coverage_notes(result: dict, period: Period, mark: str = "*") -> list[str]:
+    """What the figures do not show at first sight, in sentences (the table's footnotes
+    and the History screen's): a record that starts or ends inside the period, gaps.
+
+    ``mark`` starts the notes about the parts marked partial (the table's ``*``)."""
+    coverage = result["coverage"]
+    name = {"hours": "hour", "days": "day", "months": "month"}[period.parts_name]
+    marked = f"{mark} " if any(e["note"] == PARTIAL for e in result[period.parts_name]) else ""
+    lines = []
+    if coverage["first_reading"]:
+        lines.append(
+            f"{marked}Readings start at {_clock(coverage['first_reading'], period)}: "
+            "the figures count from then."
+        )
+    if coverage["last_reading"]:
+        lines.append(
+            f"{marked}Latest reading at {_clock(coverage['last_reading'], period)}: "
+            "the figures go up to then."
+        )
+    gaps = coverage["gaps"]
+    if len(gaps) > MAX_GAP_LINES:
+        hours = sum(_seconds(gap) for gap in gaps) / 3600
+        longest = max(gaps, key=_seconds)
+        lines.append(
+            f"{len(gaps)} gaps without readings, {hours:.1f} hours in all, the longest from "
+            f"{_clock(longest['from'], period)} to {_clock(longest['to'], period)}. What the "
+            f"counters moved across them is in the totals, shared by time with the {name}s "
+            "at their ends."
+        )
+        gaps = [gap for gap in gaps if not gap["counted"]][:MAX_GAP_LINES]
+    for gap in gaps:
+        span = f"no readings from {_clock(gap['from'], period)} to {_clock(gap['to'], period)}"
+        if not gap["counted"]:
+            lines.append(f"{marked}Gap: {span}, another meter after it: nothing counted for it.")
+        elif _part_of(gap["from"], result, period) == _part_of(gap["to"], result, period):
+            lines.append(
+                f"Gap: {span}. What the counters moved across it is in the {name} it lies in."
+            )
+        else:
+            lines.append(
+                f"Gap: {span}. What the counters moved across it is in the totals; the {name}s "
+                "at its ends hold a share by time."
+            )
+    rest = coverage["not_in_parts"]
+    if rest is not None:
+        moved = [f"{figure(rest['import_kwh'])} kWh import", f"{figure(rest['export_kwh'])} export"]
+        if rest["gas_m3"]:
+            moved.append(f"{figure(rest['gas_m3'])} m3 gas")
+        across = "that" if len(coverage["gaps"]) == 1 else "what moved across the gaps"
+        lines.append(f"Of {across}, {', '.join(moved)} is in no {name} (those marked gap).")
+    return lines
 
 
 def month_peaks(conn: sqlite3.Connection, period: Period) -> list[dict]:
@@ -358,8 +508,6 @@ def _edges(start: int, end: int, resolution: str, zone: ZoneInfo) -> list[int]:
 
 def _power(conn: sqlite3.Connection, table: str, edges: list[int]) -> list[list[int]]:
     """Per part: samples, import sum and max, export sum and max (from the stored rows)."""
-    from bisect import bisect_right  # noqa: PLC0415
-
     parts = [[0, 0, 0, 0, 0] for _ in edges[:-1]]
     for t, n, pi_sum, pi_max, pe_sum, pe_max in conn.execute(
         f"SELECT t, n, pi_sum, pi_max, pe_sum, pe_max FROM {table} "

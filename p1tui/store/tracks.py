@@ -61,6 +61,11 @@ class Track:
             for a, b in zip(before, after, strict=False)
         )
 
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        """The first and last reading of each stored row, in time order."""
+        return self._spans
+
     def covered(self, a: int, b: int) -> bool:
         """Whether readings were taken during ``(a, b)``.
 
@@ -93,6 +98,22 @@ class Meters:
     def covered(self, a: int, b: int) -> bool:
         """Whether any of the meters was read during ``(a, b)``."""
         return any(track.covered(a, b) for track in self.tracks)
+
+    def stretches(self) -> list[tuple[int, int]]:
+        """The first and last reading of each stretch of readings (any meter's) with no
+        pause longer than :data:`GAP` inside it, in time order."""
+        merged: list[tuple[int, int]] = []
+        for first, last in sorted(span for track in self.tracks for span in track.spans):
+            if merged and first - merged[-1][1] <= GAP:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+            else:
+                merged.append((first, last))
+        return merged
+
+    def bridged(self, a: int, b: int) -> bool:
+        """Whether one meter was read before ``a`` and after ``b``: what it moved in
+        between is counted (shared over the time without readings)."""
+        return any(t.spans[0][0] <= a and t.spans[-1][1] >= b for t in self.tracks)
 
     def moved(self, a: int, b: int) -> Counters | None:
         """Per register, the sum of what each meter's own counter moved from ``a`` to ``b``

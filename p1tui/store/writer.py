@@ -101,6 +101,12 @@ class HistoryWriter:
         """Telegrams taken into the history."""
         self.skipped = 0
         """Telegrams that could not be placed in time (no time stamp, no counters)."""
+        self.minutes_new = 0
+        """Minutes the store held no reading of before this writer's telegrams."""
+        self.minutes_known = 0
+        """Minutes the store already held (the same telegrams again): nothing counted twice."""
+        self._last_keys: set[tuple[int, int]] = set()
+        """The minute rows of the previous batch: a minute split across two is counted once."""
 
     # --- taking telegrams in ---------------------------------------------------
 
@@ -271,6 +277,7 @@ class HistoryWriter:
         if not (deltas or mbus or failures or peaks or events or series or prune):
             return
         with self.store.transaction() as conn:
+            self._count_minutes(conn, deltas)
             conn.executemany(UPSERT_SERIES, [s.row() for s in series])
             conn.executemany(_MINUTE_SQL, [d.row(s, t) for (s, t), d in deltas.items()])
             conn.executemany(_HOUR_SQL, [d.row(s, t) for (s, t), d in hours.items()])
@@ -292,6 +299,50 @@ class HistoryWriter:
             if prune:
                 self._last_prune = self._last_flush
                 self._prune(conn)
+
+    def _count_minutes(self, conn, deltas: dict[tuple[int, int], Delta]) -> None:
+        """Count the batch's minutes as new or already stored, before it is written.
+
+        A minute is stored when its row is; past the minute rows' retention (an old
+        capture imported again), when its hour row's readings reach into it.
+        """
+        previous, self._last_keys = self._last_keys, set(deltas)
+        by_series: dict[int, list[int]] = {}
+        for series, minute in deltas:
+            if (series, minute) not in previous:
+                by_series.setdefault(series, []).append(minute)
+        for series, minutes in by_series.items():
+            low, high = min(minutes), max(minutes)
+            stored = {
+                t
+                for (t,) in conn.execute(
+                    "SELECT t FROM minute WHERE series = ? AND t BETWEEN ? AND ?",
+                    (series, low, high),
+                )
+            }
+            oldest = conn.execute(
+                "SELECT min(t) FROM minute WHERE series = ?", (series,)
+            ).fetchone()[0]
+            pruned = [t for t in minutes if t not in stored and (oldest is None or t < oldest)]
+            if pruned:
+                stored.update(self._in_hours(conn, series, pruned))
+            known = sum(1 for t in minutes if t in stored)
+            self.minutes_known += known
+            self.minutes_new += len(minutes) - known
+
+    @staticmethod
+    def _in_hours(conn, series: int, minutes: list[int]) -> set[int]:
+        """The minutes (gone from the minute rows) that a stored hour row's readings span."""
+        spans = conn.execute(
+            "SELECT coalesce(first_ts, cts), max(coalesce(last_ts, cts), coalesce(cts, last_ts)) "
+            "FROM hour WHERE series = ? AND t BETWEEN ? AND ?",
+            (series, bucket(min(minutes) + 1, HOUR), bucket(max(minutes) + 1, HOUR)),
+        ).fetchall()
+        return {
+            t
+            for t in minutes
+            if any(a is not None and b is not None and a <= t + MINUTE and b > t for a, b in spans)
+        }
 
     def _prune(self, conn) -> None:
         """Minute rows past their retention go; M-Bus readings are thinned to one an hour.

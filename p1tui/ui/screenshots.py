@@ -24,6 +24,7 @@ from ..store import HistoryWriter, open_store
 from ..store.browse import HistoryAccess
 from ..store.prices import Contract, Prices
 from .app import P1App
+from .messages import LinkActivity
 
 DEMO = SimulatorSettings(variant="nl5", seed=1, start="2026-06-21T11:45:00+02:00")
 MINUTES = 15
@@ -87,7 +88,8 @@ async def shoot(
     )
     async with app.run_test(size=size) as pilot:
         for event in events:
-            app.feed(event)
+            app.link_events.publish(event)  # as the reader does
+        app.post_message(LinkActivity())
         await pilot.pause()
         if keys:
             await pilot.press(*keys)

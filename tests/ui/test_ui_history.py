@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,86 @@ async def test_a_belgian_meters_monthly_peak_is_on_screen(make_app, tmp_path: Pa
         assert "months" in plain(app.screen.query_one("#history-totals"))
 
 
+def _axis(app) -> str:
+    drawn = str(app.screen.query_one("HistoryChart").render())
+    return next(line for line in drawn.splitlines() if "┼" in line)
+
+
+@pytest.fixture(scope="module")
+def gapped(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[bytes]]:
+    """Sunday 2026-06-21 of a 10 s meter with no telegrams from 02:00 to 05:30."""
+    from p1tui.sim.legal_time import parse_iso
+
+    folder = tmp_path_factory.mktemp("history-gap")
+    raw = sim_bytes("2026-06-20T23:00:00+02:00", 8640 + 720)
+    a, b = parse_iso("2026-06-21T02:00:00+02:00"), parse_iso("2026-06-21T05:30:00+02:00")
+    kept = [r for r in raw if not a <= events_from(r)[0].telegram.timestamp.timestamp() < b]
+    db = folder / "gap.sqlite3"
+    assert main(["import", "--db", str(db), str(write_capture(folder / "g.txt", kept))]) == 0
+    return db, kept
+
+
+async def test_hours_in_a_gap_and_what_they_hold_are_explained(make_app, gapped) -> None:
+    """No telegrams from 02:00 to 05:30: those hours are dotted on the axis, and the notes
+    say when the gap was and how much of the day's total lies in no hour."""
+    db, kept = gapped
+    app = make_app(history_access=HistoryAccess(db))
+    async with app.run_test(size=(80, 24)) as pilot:
+        publish(app, *events_from(kept[len(kept) // 2]))  # a telegram of Sunday
+        await pilot.pause()
+        await pilot.press("h")
+        await _title(app, pilot, "Sunday 2026-06-21")
+        summary = app.screen.result.summary
+        gap = summary["coverage"]["gaps"][0]
+        rest = summary["coverage"]["not_in_parts"]["import_kwh"]
+        notes = " ".join(plain(app.screen.query_one("#history-notes")).split())
+        assert f"Gap: no readings from {gap['from'][11:16]} to {gap['to'][11:16]}." in notes
+        assert f"Of that, {rest:.3f} kWh import" in notes and "is in no hour" in notes
+        assert "· under no bar: in a gap" in notes
+        axis = _axis(app)
+        bar = 2  # 24 hours at 80 columns
+        cells = [axis[7 + i * (bar + 1) : 7 + i * (bar + 1) + bar] for i in range(24)]
+        assert [i for i, cell in enumerate(cells) if cell == "··"] == [2, 3, 4]
+        assert all(cell == "──" for i, cell in enumerate(cells) if i not in (2, 3, 4))
+        screen = " ".join(screen_text(app).split())
+        assert "is in no hour (those marked gap)." in screen  # not cut off at 80x24
+
+
+def test_snapshot_of_a_day_with_a_gap(snap_compare, make_app, gapped) -> None:
+    db, kept = gapped
+    app = make_app(history_access=HistoryAccess(db))
+    fed = events_from(kept[len(kept) // 2])
+
+    async def open_history(pilot) -> None:
+        for event in fed:
+            publish(pilot.app, event)
+        await pilot.pause()
+        await pilot.press("h")
+        await wait_until(pilot, lambda: pilot.app.screen.result is not None)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=open_history)
+
+
+async def test_a_fresh_stores_first_and_ongoing_hour_are_marked(make_app, tmp_path: Path) -> None:
+    raw = sim_bytes("2026-06-21T14:37:20+02:00", 720)  # two hours from 14:37:20
+    db = tmp_path / "fresh.sqlite3"
+    assert main(["import", "--db", str(db), str(write_capture(tmp_path / "f.txt", raw))]) == 0
+    app = make_app(history_access=HistoryAccess(db))
+    async with app.run_test(size=(80, 24)) as pilot:
+        publish(app, *events_from(raw[-1]))
+        await pilot.pause()
+        await pilot.press("h")
+        await _title(app, pilot, "Sunday 2026-06-21")
+        last = events_from(raw[-1])[0].telegram.timestamp
+        notes = plain(app.screen.query_one("#history-notes"))
+        assert "╌ Readings start at 14:37: the figures count from then." in notes
+        assert f"╌ Latest reading at {last:%H:%M}: the figures go up to then." in notes
+        axis = _axis(app)
+        cells = [axis[7 + i * 3 : 9 + i * 3] for i in range(24)]
+        assert [i for i, cell in enumerate(cells) if cell == "╌╌"] == [14, last.hour]
+
+
 async def test_says_plainly_when_there_is_no_history(make_app, tmp_path: Path) -> None:
     app = make_app(history_access=HistoryAccess(tmp_path / "none.sqlite3"))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -192,6 +273,20 @@ async def test_the_monitor_records_a_real_meter_and_the_day_follows_it(
                 return app.screen.result.summary["import_kwh"]["total"] > first
 
             await wait_until(pilot, grown, timeout=10)
+            # The ongoing hour is marked as recorded so far, not shown as a quiet hour.
+            last = events_from(raw[-1])[0].telegram.timestamp
+
+            def up_to_date() -> bool:
+                stamp = app.screen.result.summary["coverage"]["last_reading"]
+                return stamp is not None and datetime.fromisoformat(stamp) == last
+
+            await wait_until(pilot, up_to_date, timeout=10)
+            hours = app.screen.result.summary["hours"]
+            assert [h["from"][11:13] for h in hours if h["note"]] == ["18"]
+            assert hours[18]["note"] == "partial"
+            await pilot.pause()
+            notes = plain(app.screen.query_one("#history-notes"))
+            assert f"╌ Latest reading at {last:%H:%M}: the figures go up to then." in notes
     assert _minutes(db) == len(raw)
 
 

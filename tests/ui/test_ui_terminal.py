@@ -1,10 +1,14 @@
 """End to end in a real terminal: tmux runs ``p1tui --port <pty>`` while the built-in meter
 writes into the other end of the pseudo-terminal; the test reads the screen, changes the
-serial settings with keys, saves them and quits with ctrl+q."""
+serial settings with keys, saves them and quits with ctrl+q.
+
+Every key is sent once the screen shows that the one before it took effect (no fixed
+pauses), so a loaded machine makes the test slower, not flaky."""
 
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -12,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -41,15 +46,45 @@ def start_meter(master: int, stop: threading.Event) -> None:
     threading.Thread(target=meter, daemon=True).start()
 
 
-def wait_screen(session: str, *texts: str, timeout: float = 15.0) -> str:
+WAIT = 30.0
+"""Seconds to wait for the screen to show something: generous, for a loaded machine."""
+
+
+def wait_screen(session: str, *texts: str, timeout: float = WAIT) -> str:
+    """The screen (plain text) once it shows all of ``texts``."""
+    return wait_for(
+        session, lambda screen: all(text in screen for text in texts), str(texts), timeout=timeout
+    )
+
+
+def wait_for(
+    session: str,
+    shows: Callable[[str], bool],
+    what: str,
+    *,
+    styled: bool = False,
+    timeout: float = WAIT,
+) -> str:
+    """The screen once ``shows(screen)`` holds; ``styled``: with its colour and bold codes."""
     deadline = time.monotonic() + timeout
     while True:
-        screen = tmux("capture-pane", "-p", "-t", session)
-        if all(text in screen for text in texts):
+        screen = tmux("capture-pane", "-p", *(["-e"] if styled else []), "-t", session)
+        if shows(screen):
             return screen
         if time.monotonic() > deadline:
-            raise AssertionError(f"never saw {texts} on the screen:\n{screen}")
+            raise AssertionError(f"never saw {what} on the screen:\n{screen}")
         time.sleep(0.1)
+
+
+def highlighted(text: str) -> Callable[[str], bool]:
+    """A test of a styled screen: ``text`` is the highlighted (bold) option of an open list."""
+    pattern = re.compile(r"\x1b\[1m(?:\x1b\[[0-9;]*m)*" + re.escape(text))
+    return lambda screen: pattern.search(screen) is not None
+
+
+def footer(screen: str) -> str:
+    """The screen's last line: the key bindings of what has the focus."""
+    return screen.rstrip("\n").rsplit("\n", 1)[-1]
 
 
 def test_monitor_in_tmux_on_a_pseudo_terminal(tmp_path):
@@ -70,20 +105,24 @@ def test_monitor_in_tmux_on_a_pseudo_terminal(tmp_path):
             assert "Power now" in screen and "Energy counters" in screen
             tmux("send-keys", "-t", session, "s")
             wait_screen(session, "Port or URL", port)
+            wait_for(session, lambda screen: "d Dashboard" not in footer(screen), "port focus")
             # tab from the port field to the presets (on DSMR 4/5, what the port uses), open
             # them, pick the next one, DSMR 2.2/3.0, apply
             tmux("send-keys", "-t", session, "Tab")
-            time.sleep(0.2)
+            # The port field took "d" as text; out of it, "d" is the Dashboard key again.
+            wait_for(session, lambda screen: "d Dashboard" in footer(screen), "focus leave")
             tmux("send-keys", "-t", session, "Enter")
             wait_screen(session, "DSMR 2.2/3.0 (9600 7E1)")  # the list is open
             tmux("send-keys", "-t", session, "Down")
-            time.sleep(0.2)
+            wait_for(
+                session, highlighted("DSMR 2.2/3.0 (9600 7E1)"), "DSMR 2.2 highlighted", styled=True
+            )
             tmux("send-keys", "-t", session, "Enter")
             wait_screen(session, "Baud rate    9600")  # the preset filled the fields
             tmux("send-keys", "-t", session, "C-r")
             wait_screen(session, f"{port} 9600 7E1", "RECEIVING")
             tmux("send-keys", "-t", session, "C-s")
-            deadline = time.monotonic() + 10
+            deadline = time.monotonic() + WAIT
             while not config_path.exists():
                 assert time.monotonic() < deadline, "the config was never written"
                 time.sleep(0.1)

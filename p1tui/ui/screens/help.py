@@ -49,7 +49,12 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]], ...] =
             ("t", "back to the meter's current period"),
             ("1 2 3 4", "a day (per hour), week, month (per day) or year (per month)"),
         ),
-        ("Import is drawn upwards, export downwards; an hour without data has no bar.",),
+        (
+            "Import is drawn upwards, export downwards; an hour without data has no bar.",
+            "The axis is dashed (╌) under an hour recorded only in part (the first one, the "
+            "current one), dotted (·) under one inside a gap: what the meter moved then is "
+            "in the totals, not in a bar; the notes below say how much.",
+        ),
     ),
     (
         "Settings",

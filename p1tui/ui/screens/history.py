@@ -14,10 +14,10 @@ from textual.widgets import Footer, Static
 from ...dsmr import Variant
 from ...store.browse import HistoryAccess, PeriodResult, read_period
 from ...store.periods import Period, period_of
-from ...store.report import figure, peak_lines
+from ...store.report import IN_GAP, PARTIAL, coverage_notes, figure, peak_lines
 from ..format import tariff_names
 from ..messages import HistoryRead
-from ..widgets.history_chart import HistoryChart
+from ..widgets.history_chart import AXIS, HistoryChart
 from ..widgets.status_bar import StatusBar
 from .base import MonitorScreen
 
@@ -60,6 +60,24 @@ def totals_text(result: PeriodResult) -> str:
     return "\n".join(lines)
 
 
+LEGEND = {
+    PARTIAL: f"{AXIS[PARTIAL]} under a bar: only part of it recorded",
+    IN_GAP: f"{AXIS[IN_GAP]} under no bar: in a gap",
+}
+
+
+def notes_text(result: PeriodResult) -> str:
+    """What the bars do not show: where the record starts or ends, gaps (the table's
+    footnotes), and what the marks on the axis mean."""
+    assert result.summary is not None and result.period is not None
+    lines = coverage_notes(result.summary, result.period, mark=AXIS[PARTIAL])
+    notes = {entry["note"] for entry in result.summary[result.period.parts_name]}
+    legend = [text for note, text in LEGEND.items() if note in notes]
+    if legend:
+        lines.append("Axis: " + ", ".join(legend) + ".")
+    return "\n".join(lines)
+
+
 class HistoryScreen(MonitorScreen):
     """Bars and totals of one period; arrows step, 1-4 switch day/week/month/year."""
 
@@ -87,6 +105,7 @@ class HistoryScreen(MonitorScreen):
         yield Static("Reading the history…", id="history-title", markup=False)
         yield HistoryChart(id="history-chart")
         yield Static("", id="history-totals", markup=False)
+        yield Static("", id="history-notes", markup=False)
         yield Static(KEYS, id="history-keys", markup=False)
         yield Footer()
 
@@ -126,6 +145,9 @@ class HistoryScreen(MonitorScreen):
         title = self.query_one("#history-title", Static)
         totals = self.query_one("#history-totals", Static)
         chart = self.query_one(HistoryChart)
+        notes = self.query_one("#history-notes", Static)
+        notes.update("")
+        notes.display = False
         if result.period is None or result.summary is None:
             title.update(result.problem or "No history yet.")
             chart.show([], [], [])
@@ -148,8 +170,13 @@ class HistoryScreen(MonitorScreen):
             [e["import_kwh"] for e in entries],
             [e["export_kwh"] for e in entries],
             [_short(e["from"], result.period.kind) for e in entries],
+            [e["note"] for e in entries],
         )
         totals.update(totals_text(result))
+        lines = notes_text(result)
+        if lines:
+            notes.update(lines)
+            notes.display = True
 
     def _refresh_current(self) -> None:
         if self._following and self.is_current_screen:

@@ -1,7 +1,9 @@
 """Bars of a period's energy: import upwards, export downwards, one bar per hour or day.
 
 Drawn with block characters (eighths of a cell), so the bars stay crisp in any terminal
-and at 80x24; the scale is the period's largest value, shown on the axis.
+and at 80x24; the scale is the period's largest value, shown on the axis. Under a bar
+whose figure covers only part of its hour (day, month) the axis is dashed; under one
+that lies in a gap of the record it is dotted (no bar: the gap's energy is in no hour).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from rich.text import Text
 from textual.widget import Widget
 
 EIGHTHS = " ▁▂▃▄▅▆▇█"
+AXIS = {None: "─", "partial": "╌", "gap": "·"}
+"""The axis under a bar, by the entry's note (``history --format json``)."""
 DOWN_EIGHTHS = " ▔▔▀▀▀▀██"  # the terminal has no lower-to-upper eighths: nearest shapes
 
 
@@ -51,8 +55,12 @@ def render_bars(
     exported: list[float | None],
     labels: list[str],
     size: tuple[int, int],
+    notes: list[str | None] | None = None,
 ) -> list[str]:
-    """The chart as lines of text: import above the axis, export below it, labels under."""
+    """The chart as lines of text: import above the axis, export below it, labels under.
+
+    ``notes``: each entry's note (None, ``partial``, ``gap``), drawn into the axis.
+    """
     width, height = size
     count = max(len(imported), 1)
     bar = max(1, min(3, (width - 8) // count - 1))
@@ -65,7 +73,8 @@ def render_bars(
     for row in range(up_rows):
         label = _scale_label(scale) if row == 0 and scale else " " * 7
         lines.append(label + " ".join(c[row] * bar for c in columns_up))
-    axis = "─" * ((bar + 1) * count - 1)
+    marks = notes or [None] * count
+    axis = "─".join(AXIS.get(note, "─") * bar for note in marks)
     lines.append("    0 ┼" + axis[: max(0, width - 7)])
     for row in range(down_rows):
         label = _scale_label(-scale) if row == down_rows - 1 and scale else " " * 7
@@ -89,19 +98,26 @@ class HistoryChart(Widget):
         self._imported: list[float | None] = []
         self._exported: list[float | None] = []
         self._labels: list[str] = []
+        self._notes: list[str | None] = []
 
     def show(
-        self, imported: list[float | None], exported: list[float | None], labels: list[str]
+        self,
+        imported: list[float | None],
+        exported: list[float | None],
+        labels: list[str],
+        notes: list[str | None] | None = None,
     ) -> None:
-        """One bar per entry (None: no data), with a short label each (hour, day, month)."""
+        """One bar per entry (None: no data), with a short label each (hour, day, month)
+        and its note (partial, gap) drawn into the axis."""
         self._imported, self._exported, self._labels = imported, exported, labels
+        self._notes = notes or [None] * len(imported)
         self.refresh()
 
     def render(self) -> Text:
         if not self._imported:
             return Text("")
         size = (self.size.width, self.size.height)
-        lines = render_bars(self._imported, self._exported, self._labels, size)
+        lines = render_bars(self._imported, self._exported, self._labels, size, self._notes)
         up = self.get_component_rich_style("history-chart--import")
         down = self.get_component_rich_style("history-chart--export")
         up_rows = max(1, (self.size.height - 2) * 2 // 3)
