@@ -547,3 +547,19 @@ def test_a_gas_meter_taken_off_goes_and_comes_back_when_it_is_coupled_again(
     assert json.loads(watcher.received(config)[2])["device_class"] == "gas"
     assert retained(broker.port)[state] == "212.529"
     assert watcher.received(topics.config("power_import_kw"))[-1] != ""
+
+
+def test_a_reading_unreadable_at_first_gets_its_sensor_once_it_has_a_value(
+    watcher: Watcher, publisher_for: Callable[..., MqttPublisher]
+) -> None:
+    raw = telegram_bytes(NL)
+    topics = topics_of(raw)
+    voltage = b"1-0:32.7.0(234.8*V)"
+    publisher = publisher_for()
+    publisher.put(received(with_line(raw, voltage, b"1-0:32.7.0()")))  # the same lines
+    watcher.wait_for(topics.config("l2_voltage_v"))
+    assert topics.config("l1_voltage_v") not in watcher.latest()
+    publisher.put(received(raw))
+    config = json.loads(watcher.wait_for(topics.config("l1_voltage_v")))
+    assert config["state_topic"] == topics.state("l1_voltage_v")
+    watcher.wait_for(topics.state("l1_voltage_v"), "234.8")
