@@ -74,6 +74,16 @@ def test_a_reading_in_only_some_telegrams_never_goes() -> None:
         assert stale.due() == []
 
 
+def test_by_default_a_gas_line_sent_only_hourly_stays_and_a_missing_one_goes() -> None:
+    stale = StaleConfigs(TOPICS)
+    held(stale, "power_import_kw", "mbus1_gas", "mbus2_water")
+    now = 0.0
+    for hour in range(12):
+        now = read(stale, ["power_import_kw", "mbus1_gas"], now, 10, every=10)
+        now = read(stale, ["power_import_kw"], now, HOUR - 10, every=10)
+        assert due_keys(stale) == ([] if hour < 2 else ["mbus2_water"])
+
+
 def test_time_without_telegrams_does_not_count() -> None:
     """A link down for a day, then one telegram without the gas: the gas stays."""
     stale = StaleConfigs(TOPICS, retire_after=900, max_gap=60)

@@ -25,8 +25,10 @@ from collections.abc import Iterable
 
 from .readings import MeterTopics
 
-RETIRE_AFTER = 15 * 60.0
-"""Seconds of reading the meter a reading must be missing before its config is removed."""
+RETIRE_AFTER = 2 * 3600.0
+"""Seconds of reading the meter a reading must be missing before its config is removed:
+twice the slowest M-Bus schedule (DSMR 4 updates gas hourly; DSMR 5 every 5 minutes),
+since a sensor removed and added again loses what the user set on it in Home Assistant."""
 MAX_GAP = 60.0
 """The most a gap between two telegrams adds to the reading time (a link down adds little)."""
 MAX_HELD = 1000
