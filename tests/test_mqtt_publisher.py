@@ -16,8 +16,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from mqtt_helpers import (
@@ -32,11 +34,15 @@ from mqtt_helpers import (
     with_line,
     without_lines,
 )
+from test_link_helpers import restamped
 
+from p1tui import __version__
 from p1tui.link.events import LinkEvent, LinkState, StateChanged
 from p1tui.link.fanout import FanOut
-from p1tui.mqtt import MeterTopics, MqttPublisher, from_section, start_mqtt
+from p1tui.mqtt import MeterTopics, MqttPublisher, TodayTotals, from_section, start_mqtt
 from p1tui.mqtt.readings import discovery_messages, meter_level, readings, state_messages
+from p1tui.store import HistoryWriter, open_store
+from p1tui.store.prices import parse_prices
 
 pytestmark = pytest.mark.skipif(
     MOSQUITTO is None, reason="mosquitto is not installed (CI installs it with apt-get)"
@@ -563,3 +569,48 @@ def test_a_reading_unreadable_at_first_gets_its_sensor_once_it_has_a_value(
     config = json.loads(watcher.wait_for(topics.config("l1_voltage_v")))
     assert config["state_topic"] == topics.state("l1_voltage_v")
     watcher.wait_for(topics.state("l1_voltage_v"), "234.8")
+
+
+def test_todays_totals_stay_while_the_store_cannot_say_and_go_when_it_says_unknown(
+    broker: Broker, watcher: Watcher, tmp_path: Path
+) -> None:
+    """An earlier run with a gas meter announced today's gas; the store now holds today
+    without gas: that config goes, today's import stays. A store that cannot be read
+    removes nothing."""
+    raw = without_lines(telegram_bytes(NL), *GAS)
+    topics = topics_of(raw)
+    old = topics.config("old_name_for_power")  # goes in the same turn as any stale one
+    for key in ("today_import_kwh", "today_gas_m3", "old_name_for_power"):
+        config = json.dumps({"unique_id": f"{topics.device_id}_{key}"})
+        watcher.client.publish(topics.config(key), config, qos=1, retain=True).wait_for_publish(10)
+    log = logging.getLogger("test")
+    missing = TodayTotals(tmp_path / "missing.sqlite3", parse_prices({}), None, log)
+    publisher = MqttPublisher(from_section({"url": broker.url}), today=missing, retire_after=1)
+    publisher.start()
+    try:
+        with meter(publisher, received(raw)):
+            watcher.wait_for(old, "")
+    finally:
+        publisher.stop()
+    assert "" not in watcher.received(topics.config("today_gas_m3"))
+
+    db = tmp_path / "history.sqlite3"
+    with open_store(db) as store:
+        writer = HistoryWriter(store)
+        now = datetime.now(ZoneInfo("Europe/Amsterdam")).replace(tzinfo=None)
+        writer.add(received(restamped(raw, now)).telegram, time.time())
+        writer.flush()
+    today = TodayTotals(db, parse_prices({}), None, log)
+    publisher = MqttPublisher(from_section({"url": broker.url}), today=today, retire_after=1)
+    publisher.start()
+    try:
+        with meter(publisher, received(raw)):
+            watcher.wait_for(topics.config("today_gas_m3"), "")
+            watcher.wait_for(topics.state("today/import_kwh"), "0.0")
+    finally:
+        publisher.stop()
+    assert "" not in watcher.received(topics.config("today_import_kwh"))
+    assert json.loads(retained(broker.port)[topics.config("today_import_kwh")])["origin"] == {
+        "name": "p1tui",
+        "sw_version": __version__,
+    }

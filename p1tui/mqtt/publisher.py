@@ -163,6 +163,10 @@ class MqttPublisher:
         """When the newest telegram came, until the stale configs' clock has it."""
         self._retire_after = retire_after
         self._stale: StaleConfigs | None = None
+        self._today_keys: tuple[str, ...] = TODAY_KEYS
+        """Today's totals announced, as the last reading of the store said: all of them
+        until it said (or when it cannot say, or when another collector of this meter
+        may be the one with the history), so none is removed for want of knowing."""
         self._pending = False
         self._last_publish: float | None = None
         self._available = False
@@ -173,8 +177,6 @@ class MqttPublisher:
         """Messages handed to the broker connection."""
         self.dropped_messages = 0
         """Messages dropped because the broker did not keep up."""
-        self.removed_configs = 0
-        """Discovery configs removed because the meter no longer sends their reading."""
 
     # -- the caller's side -------------------------------------------------------------
 
@@ -293,6 +295,7 @@ class MqttPublisher:
         assert topics is not None and stale is not None
         if self._arrived is not None:
             stale.telegram(keys, self._arrived)
+            stale.seen(self._today_keys)
             self._arrived = None
         while self._heard:
             heard = self._heard.popleft()
@@ -336,11 +339,9 @@ class MqttPublisher:
         if today is None or now < today.due:
             return
         values = today.read()
-        assert self._stale is not None
+        self._today_keys = TODAY_KEYS if values is None else today_keys(values)
         if values is None:
-            self._stale.seen(TODAY_KEYS)  # unknown for now: keep what was announced
             return
-        self._stale.seen(today_keys(values))
         device = meter_device(telegram, topics, self.settings.meter_name)
         messages = {
             **today_discovery(values, topics, device),
@@ -362,7 +363,6 @@ class MqttPublisher:
             self._discovered.pop(config_topic, None)
             removed.append(key)
         if removed:
-            self.removed_configs += len(removed)
             self.log.info(
                 "removed %s from Home Assistant that the meter no longer sends: %s",
                 _count(len(removed), "sensor"),
@@ -440,12 +440,7 @@ class MqttPublisher:
         client.on_message = self._on_message
         self._client, self._topics = client, topics
         self._heard.clear()
-        self._stale = StaleConfigs(
-            topics,
-            retire_after=self._retire_after,
-            # Without the history another collector of this meter may publish today's totals.
-            spare=TODAY_KEYS if self._today is None else (),
-        )
+        self._stale = StaleConfigs(topics, retire_after=self._retire_after)
         self._sent.clear()
         self._discovered.clear()
         self._discovery_for = None

@@ -44,13 +44,10 @@ class StaleConfigs:
         *,
         retire_after: float = RETIRE_AFTER,
         max_gap: float = MAX_GAP,
-        spare: Iterable[str] = (),
     ) -> None:
-        """``spare``: object IDs never removed (today's totals when there is no history)."""
         self.topics = topics
         self.retire_after = retire_after
         self.max_gap = max_gap
-        self._spare = frozenset(spare)
         head, _, tail = topics.config("+").partition("+")
         self._head, self._tail = head, tail
         self._clock = 0.0
@@ -74,7 +71,7 @@ class StaleConfigs:
         self.seen(keys)
 
     def seen(self, keys: Iterable[str]) -> None:
-        """These readings are announced now (today's totals, read once a minute)."""
+        """These readings are announced now, apart from a telegram (today's totals)."""
         clock, seen = self._clock, self._seen
         for key in keys:
             seen[key] = clock
@@ -114,11 +111,7 @@ class StaleConfigs:
         clock = self._clock
         if clock < self.retire_after:
             return []  # not read long enough to tell a missing reading from a late one
-        stale = [
-            key
-            for key in self._held
-            if key not in self._spare and clock - self._seen.get(key, 0.0) >= self.retire_after
-        ]
+        stale = [key for key in self._held if clock - self._seen.get(key, 0.0) >= self.retire_after]
         if not stale:
             return []
         # A state topic that a config still held names stays (an older naming's, say).

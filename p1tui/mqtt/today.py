@@ -48,9 +48,9 @@ TODAY_KEYS = tuple(_object_id(key) for key in _SENSORS)
 """The discovery object IDs of every total."""
 
 
-def today_keys(values: dict[str, float | str]) -> list[str]:
+def today_keys(values: dict[str, float | str]) -> tuple[str, ...]:
     """The discovery object IDs of the totals in ``values``."""
-    return [_object_id(key) for key in _SENSORS if key in values]
+    return tuple(_object_id(key) for key in _SENSORS if key in values)
 
 
 def today_values(result: dict) -> dict[str, float | str]:
