@@ -17,8 +17,8 @@ import json
 from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
 from decimal import Decimal
-from itertools import filterfalse
-from operator import itemgetter
+from itertools import compress, filterfalse
+from operator import attrgetter, is_not, itemgetter
 from typing import Any, TypeVar
 
 from .framer import CrcStatus, Frame
@@ -74,10 +74,6 @@ def _phases(phases: dict[str, Phase]) -> str:
     if not phases:
         return "null"
     return "{" + ",".join([f'"{name}":{_phase(p)}' for name, p in phases.items()]) + "}"
-
-
-def _counts(counts: tuple[tuple[str, int | None], ...]) -> str:
-    return "{" + ",".join([f'"{name}":{_num(n)}' for name, n in counts]) + "}"
 
 
 def _failure_log(log: tuple[PowerFailure, ...]) -> str:
@@ -144,11 +140,73 @@ class _Memo(dict[Hashable, str]):
         return text
 
 
-def _line(line: tuple[str, str]) -> str:
-    """A data line's entry in ``objects``."""
-    obis, body = line
-    values = ",".join(map(_str, body.split(")(")))
-    return f'{{"obis":{_str(obis)},"values":[{values}]}}'
+def _entry_head(obis: str) -> str:
+    """The start of a data line's entry in ``objects``, up to its values."""
+    return f'{{"obis":{_str(obis)},"values":['
+
+
+def _or_null(write: Callable[[T], str]) -> Callable[[T | None], str]:
+    def write_or_null(value: T | None) -> str:
+        return "null" if value is None else write(value)
+
+    return write_or_null
+
+
+def _counts(counts: dict[str, int | None]) -> str:
+    return "{" + ",".join([f'"{name}":{_num(n)}' for name, n in counts.items()]) + "}"
+
+
+def _devices(devices: tuple[MBusDevice, ...]) -> str:
+    return _array(map(_mbus, devices))
+
+
+_FIELDS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
+    ("header", "header", _str),
+    ("variant", "variant", _str),  # a str enum: its value
+    ("dsmr_version", "dsmr_version", _text),
+    ("crc_ok", "crc_status", _CRC_OK.__getitem__),
+    ("crc_received", "crc_received", _crc),
+    ("crc_computed", "crc_computed", _crc),
+    ("problem", "", _text),  # the frame's, not the telegram's
+    ("timestamp", "timestamp", _time),
+    ("equipment_id", "equipment_id", _text),
+    ("tariff", "tariff", _num),
+    ("power_import_kw", "power_import_kw", _num),
+    ("power_export_kw", "power_export_kw", _num),
+    ("energy_import_kwh", "energy_import_kwh", _registers),
+    ("energy_export_kwh", "energy_export_kwh", _registers),
+    ("phases", "phases", _phases),
+    ("power_failures", "power_failures", _num),
+    ("long_power_failures", "long_power_failures", _num),
+    ("power_failure_log", "power_failure_log", _or_null(_failure_log)),
+    ("voltage_sags", "voltage_sags", _or_null(_counts)),
+    ("voltage_swells", "voltage_swells", _or_null(_counts)),
+    ("text_message", "text_message", _text),
+    ("peak_demand", "peak_demand", _peak),
+    ("mbus", "mbus", _devices),
+)
+"""The JSON's keys in order, each with the telegram field it is written from and how;
+``unknown_obis`` and ``objects`` (from the lines) follow."""
+_TELEGRAM_FIELDS = [(index, field) for index, (_, field, _) in enumerate(_FIELDS) if field]
+_values_of = attrgetter(*(field for _, field in _TELEGRAM_FIELDS))
+_WRITERS = tuple(_FIELDS[index][2] for index, _ in _TELEGRAM_FIELDS)
+_SLOTS = tuple(2 * index + 1 for index, _ in _TELEGRAM_FIELDS)
+"""Where each field's JSON goes in the skeleton (keys at even places, values at odd)."""
+_PROBLEM = 2 * next(i for i, (key, _, _) in enumerate(_FIELDS) if key == "problem") + 1
+_UNKNOWN = 2 * len(_FIELDS) + 1
+_OBJECTS = _UNKNOWN + 2
+_SKELETON = [
+    *(
+        text
+        for i, (key, _, _) in enumerate(_FIELDS)
+        for text in (f'{"," if i else "{"}"{key}":', "")
+    ),
+    ',"unknown_obis":',
+    "",
+    ',"objects":[',
+    "",
+    "]}",
+]
 
 
 def to_json(telegram: Telegram, frame: Frame | None = None) -> str:
@@ -157,95 +215,72 @@ def to_json(telegram: Telegram, frame: Frame | None = None) -> str:
 
 
 class JsonWriter:
-    """Writes the telegrams of one stream, remembering what repeats between them.
+    """Writes the telegrams of one stream, writing again only what changed since the last.
+
+    From one telegram to the next a meter changes a few lines, and a
+    :class:`~p1tui.dsmr.Parser` hands out the very same objects for everything else: the
+    writer keeps the last telegram's JSON in pieces and writes again the fields and the
+    ``objects`` entries that are not the very same objects as last time. Values are
+    immutable, so the same object always gives the same JSON.
 
     Not thread-safe: one writer per stream (``p1tui decode`` makes one per input).
     """
 
-    __slots__ = ("_counts", "_fields", "_objects", "_unknown", "_written")
+    __slots__ = ("_entries", "_heads", "_last", "_lines", "_objects", "_parts", "_unknown")
 
     def __init__(self) -> None:
-        self._written: dict[int, tuple[object, str]] = {}
-        """JSON of recent immutable sections by identity: a :class:`~p1tui.dsmr.Parser`
-        hands out the very same Registers or MBusDevice object while its lines do not
-        change."""
-        self._objects = _Memo(_line)
-        """Data line -> its entry in ``objects``: a telegram's entries are then one ``map``
-        in C, since from one telegram to the next most lines are sent unchanged."""
+        self._parts = _SKELETON.copy()
+        """The last telegram's JSON in pieces: keys, and each field's value."""
+        self._last: tuple[Any, ...] | None = None
+        """The last telegram's field values, in the order of :data:`_TELEGRAM_FIELDS`."""
+        self._lines: tuple[tuple[str, str], ...] | None = None
+        self._entries: list[str] = []
+        """The last telegram's ``objects`` entries, one per line."""
+        self._objects = _Memo(self._entry)
+        """Data line -> its entry in ``objects``: a line that comes back (a power that
+        returns to a value it had) is not written again."""
+        self._heads = _Memo(_entry_head)
+        """OBIS code -> the start of its entries."""
         self._unknown = _Memo(_unknown)
         """The OBIS codes of a telegram's lines, in order -> its ``unknown_obis``."""
-        self._counts = _Memo(_counts)
-        """Sag or swell counts by phase -> their JSON: they seldom change."""
-        self._fields = _Memo(_fields)
-        """The fields that stay the same telegram after telegram (header, IDs, counters)."""
-
-    def _once(self, obj: T, write: Callable[[T], str]) -> str:
-        """``write(obj)``, remembered for as long as the parser keeps handing out ``obj``."""
-        written = self._written
-        known = written.get(id(obj))
-        if known is not None and known[0] is obj:
-            return known[1]
-        if len(written) > 64:
-            written.clear()
-        text = write(obj)
-        written[id(obj)] = (obj, text)  # holding obj keeps its id from being reused
-        return text
 
     def write(self, telegram: Telegram, frame: Frame | None = None) -> str:
         """One line of JSON (no line ending) for the telegram; ``frame`` adds its problem."""
-        t = telegram
-        once = self._once
-        log = t.power_failure_log
-        problem = None if frame is None else frame.problem
-        objects = ",".join(map(self._objects.__getitem__, t.lines))
-        stamp = "null" if t.timestamp is None else f'"{t.timestamp.isoformat()}"'
-        sags, swells = t.voltage_sags, t.voltage_swells
-        header, variant, version, meter, tariff, failures, long_failures, text = self._fields[
-            t.header,
-            t.variant,
-            t.dsmr_version,
-            t.equipment_id,
-            t.tariff,
-            t.power_failures,
-            t.long_power_failures,
-            t.text_message,
-        ]
-        return (
-            f'{{"header":{header},"variant":{variant},'
-            f'"dsmr_version":{version},"crc_ok":{_CRC_OK[t.crc_status]},'
-            f'"crc_received":{_crc(t.crc_received)},"crc_computed":{_crc(t.crc_computed)},'
-            f'"problem":{_text(problem)},"timestamp":{stamp},'
-            f'"equipment_id":{meter},"tariff":{tariff},'
-            f'"power_import_kw":{_num(t.power_import_kw)},'
-            f'"power_export_kw":{_num(t.power_export_kw)},'
-            f'"energy_import_kwh":{once(t.energy_import_kwh, _registers)},'
-            f'"energy_export_kwh":{once(t.energy_export_kwh, _registers)},'
-            f'"phases":{_phases(t.phases)},'
-            f'"power_failures":{failures},'
-            f'"long_power_failures":{long_failures},'
-            f'"power_failure_log":{"null" if log is None else once(log, _failure_log)},'
-            f'"voltage_sags":{"null" if sags is None else self._counts[(*sags.items(),)]},'
-            f'"voltage_swells":{"null" if swells is None else self._counts[(*swells.items(),)]},'
-            f'"text_message":{text},"peak_demand":{_peak(t.peak_demand)},'
-            f'"mbus":{_array([once(device, _mbus) for device in t.mbus])},'
-            f'"unknown_obis":{self._unknown[tuple(map(_obis_of, t.lines))]},'
-            f'"objects":[{objects}]}}'
+        parts = self._parts
+        values = _values_of(telegram)
+        last = self._last
+        changed = (
+            range(len(values)) if last is None else compress(_INDICES, map(is_not, values, last))
         )
+        for i in changed:
+            parts[_SLOTS[i]] = _WRITERS[i](values[i])
+        self._last = values
+        parts[_PROBLEM] = "null" if frame is None or frame.problem is None else _str(frame.problem)
+        self._write_lines(telegram.lines)
+        return "".join(parts)
+
+    def _entry(self, line: tuple[str, str]) -> str:
+        """A data line's entry in ``objects``."""
+        obis, body = line
+        values = ",".join(map(_str, body.split(")("))) if ")(" in body else _str(body)
+        return f"{self._heads[obis]}{values}]}}"
+
+    def _write_lines(self, lines: tuple[tuple[str, str], ...]) -> None:
+        last = self._lines
+        entries = self._entries
+        if last is None or len(lines) != len(last):
+            entries[:] = map(self._objects.__getitem__, lines)
+            self._parts[_UNKNOWN] = self._unknown[tuple(map(_obis_of, lines))]
+        else:
+            same_codes = True
+            for i in compress(range(len(lines)), map(is_not, lines, last)):
+                line = lines[i]
+                entries[i] = self._objects[line]
+                same_codes = same_codes and line[0] == last[i][0]
+            if not same_codes:
+                self._parts[_UNKNOWN] = self._unknown[tuple(map(_obis_of, lines))]
+        self._parts[_OBJECTS] = ",".join(entries)
+        self._lines = lines
 
 
-_Fields = tuple[str, str, str | None, str | None, int | None, int | None, int | None, str | None]
-
-
-def _fields(fields: _Fields) -> tuple[str, ...]:
-    """The JSON of the telegram's text and integer fields (compared by value: exact)."""
-    header, variant, version, meter, tariff, failures, long_failures, text = fields
-    return (
-        _str(header),
-        _str(variant),  # a str enum: its value
-        _text(version),
-        _text(meter),
-        _num(tariff),
-        _num(failures),
-        _num(long_failures),
-        _text(text),
-    )
+_INDICES = range(len(_TELEGRAM_FIELDS))

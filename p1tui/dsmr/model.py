@@ -112,7 +112,12 @@ class MBusDevice:
 
 @dataclass(slots=True)
 class Telegram:
-    """One parsed telegram."""
+    """One parsed telegram.
+
+    Read-only by convention: the telegrams a :class:`~p1tui.dsmr.parser.Parser` reads from
+    one stream share every value and container (the ``phases`` dict too) that did not
+    change from one telegram to the next.
+    """
 
     header: str
     lines: tuple[tuple[str, str], ...]

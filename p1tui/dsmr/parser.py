@@ -12,8 +12,11 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Hashable
+from dataclasses import fields
 from datetime import datetime
 from decimal import Decimal
+from itertools import compress
+from operator import is_not, itemgetter
 from typing import Any, TypeVar
 
 from . import values as v
@@ -388,12 +391,13 @@ class Parser:
     one thread feeds it.
     """
 
-    __slots__ = ("_built", "_meanings", "_seen")
+    __slots__ = ("_built", "_last", "_meanings", "_seen")
 
     def __init__(self) -> None:
         self._seen = _LineMemory()
         self._meanings = _Meanings()
         self._built: _Built = {}
+        self._last: _Last | None = None
 
     @property
     def remembered(self) -> int:
@@ -403,17 +407,29 @@ class Parser:
     def parse(self, frame: Frame) -> Telegram:
         """Parse a frame (valid or not) into a telegram."""
         crc = (frame.crc_status, frame.crc_received, frame.crc_computed)
-        known = self._read_known_lines(frame.raw.decode("latin-1"))
-        if known is None:  # double brackets, wrapped values...: the general path
+        read = self._read_known_lines(frame.raw.decode("latin-1"))
+        if read is None:  # double brackets, wrapped values...: the general path
+            self._last = None
             header, lines = split_lines(frame.raw)
             found = dict(map(self._meanings.__getitem__, lines))
             found.pop(_NO_MEANING, None)
             return _build(header, lines, found, crc, self._built)
-        header, lines, found = known
-        return _build(header, lines, found, crc, self._built)
+        header, known = read
+        last = self._last
+        if last is not None and header == last.header:
+            telegram = last.patch(known, crc, self._built)
+            if telegram is not None:
+                return telegram
+        lines = tuple(map(_line_of, known))
+        meanings = tuple(map(_meaning_of, known))
+        found = dict(meanings)
+        found.pop(_NO_MEANING, None)
+        telegram = _build(header, lines, found, crc, self._built)
+        self._last = _Last.after(telegram, known, meanings, found)
+        return telegram
 
-    def _read_known_lines(self, text: str) -> tuple[str, tuple[Line, ...], dict[Key, Any]] | None:
-        """Header, lines and meanings of a telegram whose lines are all simple; else None.
+    def _read_known_lines(self, text: str) -> tuple[str, list[_Known]] | None:
+        """Header and remembered lines of a telegram whose lines are all simple; else None.
 
         Simple: the blank line after the header, then one ``OBIS(groups)`` per line up to
         the ``!`` line, a DSMR 2.2/3.0 reading on its own line joined to its object.
@@ -425,15 +441,88 @@ class Parser:
         if len(parts) < 3 or parts[1] not in ("", "\r") or parts[-1][:1] != "!":
             return None
         try:
-            known = list(map(self._seen.__getitem__, parts[2:-1]))
+            return parts[0].rstrip("\r"), list(map(self._seen.__getitem__, parts[2:-1]))
         except _NotSimple:
             return None
-        if not known:
-            return parts[0].rstrip("\r"), (), {}
-        lines, meanings = zip(*known, strict=True)
-        found = dict(meanings)
-        found.pop(_NO_MEANING, None)
-        return parts[0].rstrip("\r"), lines, found
+
+
+_line_of = itemgetter(0)
+_meaning_of = itemgetter(1)
+
+
+class _Last:
+    """The last telegram of a stream read from remembered lines, to patch the next one.
+
+    From one telegram to the next a meter changes a few lines (the clock, the powers, a
+    register) and keeps the rest, each line at its place. When the next telegram has the
+    same header and its lines the same meanings in the same order, only the sections of
+    the telegram that the changed lines feed are built again; every other field is the
+    previous telegram's (immutable values, or containers built anew when they change).
+    """
+
+    __slots__ = ("args", "found", "header", "known")
+
+    def __init__(
+        self, header: str, known: list[_Known], found: dict[Key, Any], args: list[Any]
+    ) -> None:
+        self.header = header
+        self.known = known
+        self.found = found
+        """What the lines mean, updated in place as lines change."""
+        self.args = args
+        """The telegram's fields, in order."""
+
+    @classmethod
+    def after(
+        cls,
+        telegram: Telegram,
+        known: list[_Known],
+        meanings: tuple[_Meaning, ...],
+        found: dict[Key, Any],
+    ) -> _Last | None:
+        """What to keep of a telegram built in full; None when its lines cannot be patched
+        (a meaning sent twice: which line wins is the full build's business)."""
+        if len(found) + meanings.count(_UNKNOWN) != len(meanings):
+            return None
+        args = [getattr(telegram, name) for name in _TELEGRAM_FIELDS]
+        return cls(telegram.header, known, found, args)
+
+    def patch(
+        self,
+        known: list[_Known],
+        crc: tuple[CrcStatus, int | None, int | None],
+        built: _Built,
+    ) -> Telegram | None:
+        """The next telegram, patched from this one; None when its lines do not line up."""
+        last_known = self.known
+        if len(known) != len(last_known):
+            return None
+        changed = list(compress(range(len(known)), map(is_not, known, last_known)))
+        for i in changed:  # all checked first: nothing is touched when one does not fit
+            if known[i][1][0] is not last_known[i][1][0]:
+                return None
+        args = self.args.copy()
+        found = self.found
+        rebuild: set[_Section] = set()
+        for i in changed:
+            key, value = known[i][1]
+            if key is _NO_MEANING:
+                continue
+            found[key] = value
+            target = _PATCH[key]
+            if type(target) is int:
+                args[target] = value
+            else:
+                rebuild.update(target)
+        if crc[0] is not args[_CRC_STATUS]:
+            rebuild.add(_VARIANT)
+        args[_LINES] = tuple(map(_line_of, known))
+        args[_CRC_STATUS : _CRC_STATUS + 3] = crc
+        for index, make in rebuild:
+            args[index] = make(found, built, args)
+        self.known = known
+        self.args = args
+        return Telegram(*args)
 
 
 def _build(
@@ -452,9 +541,9 @@ def _build(
         crc_received,
         crc_computed,
         detect_variant(header, found, crc_status),
-        get("version_be") or get("version_nl"),
+        _dsmr_version(found),
         get("timestamp"),
-        get("equipment_id") or get("logical_name"),
+        _meter_id(found),
         get("tariff"),
         get("power_import_kw"),
         get("power_export_kw"),
@@ -470,6 +559,14 @@ def _build(
         _peak_demand(found),
         _mbus(found, built),
     )
+
+
+def _dsmr_version(found: dict[Key, Any]) -> str | None:
+    return found.get("version_be") or found.get("version_nl")
+
+
+def _meter_id(found: dict[Key, Any]) -> str | None:
+    return found.get("equipment_id") or found.get("logical_name")
 
 
 _TARIFFS = range(1, 5)  # NL/BE send 1 and 2; Hungary and Lithuania up to 4
@@ -599,3 +696,61 @@ def detect_variant(header: str, found: dict[Key, Any], crc_status: CrcStatus) ->
     ):
         return Variant.NL2
     return Variant.OTHER
+
+
+# --- patching the last telegram (see _Last) ---------------------------------------------
+
+_TELEGRAM_FIELDS = tuple(f.name for f in fields(Telegram) if f.init and f.name[0] != "_")
+"""Telegram's fields in the order ``Telegram(*args)`` takes them."""
+_FIELD = {name: index for index, name in enumerate(_TELEGRAM_FIELDS)}
+_LINES = _FIELD["lines"]
+_CRC_STATUS = _FIELD["crc_status"]
+
+_Section = tuple[int, Callable[[dict[Key, Any], _Built, list[Any]], Any]]
+"""A field built from several lines: its index, and ``make(found, built, args)``."""
+
+
+def _section(name: str, make: Callable[[dict[Key, Any], _Built, list[Any]], Any]) -> _Section:
+    return _FIELD[name], make
+
+
+_VARIANT = _section("variant", lambda f, b, args: detect_variant(args[0], f, args[_CRC_STATUS]))
+
+
+def _patch_table() -> dict[Key, int | tuple[_Section, ...]]:
+    """Every key of the table: the field it is (an index), or the sections it feeds."""
+    table: dict[Key, int | tuple[_Section, ...]] = dict.fromkeys(
+        (key for key, _ in _TABLE.values()), ()
+    )  # registers x.8.5 to x.8.9 feed nothing
+    for name in (
+        "timestamp",
+        "tariff",
+        "power_import_kw",
+        "power_export_kw",
+        "power_failures",
+        "long_power_failures",
+        "power_failure_log",
+        "text_message",
+    ):
+        table[name] = _FIELD[name]
+    version = _section("dsmr_version", lambda f, b, a: _dsmr_version(f))
+    table["version_be"] = table["version_nl"] = (version, _VARIANT)
+    meter = _section("equipment_id", lambda f, b, a: _meter_id(f))
+    table["equipment_id"] = table["logical_name"] = (meter,)
+    imported = _section("energy_import_kwh", lambda f, b, a: _registers(f, 1, b))
+    exported = _section("energy_export_kwh", lambda f, b, a: _registers(f, 2, b))
+    table.update(dict.fromkeys(_REGISTER_KEYS[1], (imported,)))
+    table.update(dict.fromkeys(_REGISTER_KEYS[2], (exported,)))
+    phases = (_section("phases", lambda f, b, a: _phases(f)),)
+    table.update(dict.fromkeys((k for _, keys in _PHASE_KEYS for k in keys), phases))
+    for kind, name in (("sags", "voltage_sags"), ("swells", "voltage_swells")):
+        counts = (_section(name, lambda f, b, a, kind=kind: _per_phase(f, kind)),)
+        table.update(dict.fromkeys((key for _, key in _COUNT_KEYS[kind]), counts))
+    peak = (_section("peak_demand", lambda f, b, a: _peak_demand(f)),)
+    table.update(dict.fromkeys(_PEAK_KEYS, peak))
+    mbus = (_section("mbus", lambda f, b, a: _mbus(f, b)),)
+    table.update(dict.fromkeys((k for _, keys in _MBUS_KEYS for k in keys), mbus))
+    return table
+
+
+_PATCH = _patch_table()
