@@ -89,6 +89,10 @@ def test_serve_publishes_and_sigterm_leaves_offline(broker: Broker, env: dict[st
         finally:
             meter.stop()
     watcher.wait_for(f"{meter.base}/availability", "offline")
+    # Everything the collector sent is with the watcher once its own message is back.
+    watcher.publish("p1tui-test/barrier", "now")
+    watcher.wait_for("p1tui-test/barrier")
+    assert watcher.received(f"{meter.base}/availability") == ["online", "offline"]
     watcher.close()
 
 

@@ -170,6 +170,8 @@ class MqttPublisher:
         self._pending = False
         self._last_publish: float | None = None
         self._available = False
+        self._announced: tuple[str, mqtt.MQTTMessageInfo] | None = None
+        """The availability last handed to paho on this connection, and its message."""
         self._sent: dict[str, str] = {}
         self._discovered: dict[str, str] = {}
         self._discovery_for: tuple[object, ...] | None = None
@@ -281,8 +283,20 @@ class MqttPublisher:
     def _set_available(self, available: bool) -> None:
         if available != self._available:
             self._available = available
-            if self._topics is not None and self._connected:
-                self._publish(self._topics.availability, _ONLINE if available else _OFFLINE)
+            if self._connected:
+                self._announce()
+
+    def _announce(self) -> None:
+        """Publish the availability, keeping the message: stopping then waits for an
+        ``offline`` already sent instead of sending it twice."""
+        client, topics = self._client, self._topics
+        if client is None or topics is None:
+            return
+        payload = _ONLINE if self._available else _OFFLINE
+        info = client.publish(topics.availability, payload, qos=1, retain=True)
+        if info.rc == MQTTErrorCode.MQTT_ERR_SUCCESS:
+            self.published += 1
+            self._announced = (payload, info)
 
     def _service(self, now: float) -> None:
         if self._latest is None:
@@ -313,7 +327,7 @@ class MqttPublisher:
             self._sent.clear()
             self._discovered.clear()
             self._discovery_for = None
-            self._publish(topics.availability, _ONLINE if self._available else _OFFLINE)
+            self._announce()
             if self._today is not None:
                 self._today.due = 0.0
         self._publish_today(telegram, topics, now)
@@ -459,10 +473,15 @@ class MqttPublisher:
             return
         self._client = self._topics = None
         if self._connected:
-            info = client.publish(topics.availability, _OFFLINE, qos=1, retain=True)
+            said = self._announced
+            if said is not None and said[0] == _OFFLINE:
+                info = said[1]  # the link went down first: offline is on its way
+            else:
+                info = client.publish(topics.availability, _OFFLINE, qos=1, retain=True)
             # When the connection went meanwhile, the broker sends the will instead.
             with contextlib.suppress(RuntimeError, ValueError):
                 info.wait_for_publish(OFFLINE_TIMEOUT)
+        self._announced = None
         self._connected = False  # a disconnection asked for, not one to report
         client.disconnect()
         client.loop_stop()
