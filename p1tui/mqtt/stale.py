@@ -14,8 +14,8 @@ Sans-I/O and on a clock the caller gives, so the rules are tested without a brok
   program's or a hand-made config is never touched.
 - A reading must be absent for :data:`RETIRE_AFTER` seconds of *reading time*: time in
   which telegrams arrived (a gap between two telegrams counts for at most
-  :data:`MAX_GAP`), so a link that was down, an M-Bus value sent every 5 minutes or a
-  line missing from a few telegrams never removes a config that comes back (no flapping).
+  :data:`MAX_GAP`), so a link that was down, an M-Bus value sent only hourly or a line
+  missing from a few telegrams never removes a config that comes back (no flapping).
 """
 
 from __future__ import annotations
@@ -111,7 +111,8 @@ class StaleConfigs:
         clock = self._clock
         if clock < self.retire_after:
             return []  # not read long enough to tell a missing reading from a late one
-        stale = [key for key in self._held if clock - self._seen.get(key, 0.0) >= self.retire_after]
+        seen, after = self._seen, self.retire_after
+        stale = [key for key in self._held if clock - seen.get(key, 0.0) >= after]
         if not stale:
             return []
         # A state topic that a config still held names stays (an older naming's, say).
