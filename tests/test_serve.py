@@ -248,6 +248,22 @@ def test_without_a_port_it_says_what_to_do(env):
     )
 
 
+@pytest.mark.parametrize(
+    ("options", "line"), [((), "9600 7E1"), (("--baudrate", "115200"), "115200 7E1")]
+)
+def test_the_saved_line_settings_follow_another_port(env, tmp_path, options, line):
+    """As the monitor does (test_ui_cli.py): the saved line is the meter's, whatever the
+    cable is called now; options given win."""
+    (tmp_path / "config.toml").write_text(
+        '[serial]\nport = "/dev/ttyUSB0"\nbaudrate = 9600\nbytesize = 7\nparity = "E"\n',
+        encoding="utf-8",
+    )
+    with serial_pty() as (_meter, path), serve(env, "--port", path, *options) as command:
+        started = command.wait_line("started:", timeout=TIMEOUT)
+        assert f"started: reading {path} {line}, serving" in started
+        assert command.stop(signal.SIGTERM) == 0
+
+
 def test_a_busy_address_is_one_sentence(env):
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
@@ -288,6 +304,8 @@ def test_the_systemd_unit_runs_this_p1tui_as_this_user(env, tmp_path, monkeypatc
 
     assert f"\nUser={getpass.getuser()}\n" in unit
     assert f"\nEnvironment=P1TUI_CONFIG={env['P1TUI_CONFIG']}\n" in unit
+    # Where the monitor looks for the collector's announcement (the tests' own state dir).
+    assert f"\nEnvironment=XDG_STATE_HOME={env['XDG_STATE_HOME']}\n" in unit
     assert "\nWantedBy=multi-user.target\n" in unit
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from ..config import Config
 from ..link.address import format_address, is_loopback
 from ..link.settings import CollectorSettings
+from .announce import announced
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 2323
@@ -76,11 +77,16 @@ def from_section(section: Mapping[str, Any]) -> ListenAddress:
 def running_collector(
     listen: ListenAddress, timeout: float = PROBE_TIMEOUT
 ) -> CollectorSettings | None:
-    """The collector listening on ``listen`` (as reached from this machine), if one answers."""
+    """The collector listening on ``listen`` (as reached from this machine), if one runs.
+
+    A collector of this user says so in its announcement; another's (a service run as
+    another user) is asked by connecting, which its log shows as a client that came and went.
+    """
     address = listen.reachable()
-    try:
-        with socket.create_connection((address.host, address.port), timeout=timeout):
-            pass
-    except OSError:
-        return None
+    if announced(address.host, address.port) is None:
+        try:
+            with socket.create_connection((address.host, address.port), timeout=timeout):
+                pass
+        except OSError:
+            return None
     return CollectorSettings(address.host, address.port)

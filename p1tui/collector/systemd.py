@@ -33,10 +33,13 @@ def systemd_unit(serve_args: Sequence[str], user: str | None = None) -> str:
     """The unit's text: ``p1tui serve SERVE_ARGS`` as ``user``, restarted when it fails."""
     user = user or getpass.getuser()
     command = " ".join(_systemd_word(w) for w in [*command_prefix(), "serve", *serve_args])
-    environment = ""
-    if os.environ.get(ENV_VAR):
-        config = os.path.abspath(os.environ[ENV_VAR])
-        environment = f"Environment={_systemd_word(f'{ENV_VAR}={config}')}\n"
+    # The config this command read, and where it announces itself to the monitor
+    # (p1tui/collector/announce.py): the service's environment has neither.
+    environment = "".join(
+        f"Environment={_systemd_word(f'{name}={os.path.abspath(os.environ[name])}')}\n"
+        for name in (ENV_VAR, "XDG_STATE_HOME")
+        if os.environ.get(name)
+    )
     return f"""\
 [Unit]
 Description=p1tui collector: reads the smart meter's P1 port, keeps its history, shares it

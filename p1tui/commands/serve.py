@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import logging
 import signal
 import sys
 import threading
@@ -12,6 +13,7 @@ from types import FrameType
 
 from .. import config as config_file
 from ..cli_options import baudrate
+from ..collector.announce import Announcer
 from ..collector.listen import ListenAddress, configured_listen, parse_listen
 from ..collector.log import NORMAL, QUIET, VERBOSE, collector_log
 from ..collector.service import Collector
@@ -20,13 +22,11 @@ from ..config import BYTESIZES, PARITIES, STOPBITS
 from ..errors import CommandError
 from ..keys import add_key_options, meter_keys
 from ..link.reader import Reader
-from ..link.settings import SerialSettings
+from ..link.settings import LINE_OPTIONS, SerialSettings, serial_to_read
 from ..link.tcp_server import TcpServerError
 from ..mqtt.settings import MqttSettings, from_section, parse_url
 from ..store import HistoryWriter, Store, StoreError, StoreLocked, load_history_settings, open_store
 from ..store.prices import parse_prices
-
-SERIAL_OPTIONS = ("baudrate", "bytesize", "parity", "stopbits")
 
 DESCRIPTION = """\
 Read the meter day and night, keep its history (`p1tui history` shows it) and share
@@ -106,26 +106,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def serial_settings(args: argparse.Namespace, saved: SerialSettings | None) -> SerialSettings:
     """The port to read: the options, then the saved settings, then 115200 8N1."""
-    port = args.port if args.port is not None else (saved.port if saved else None)
-    if port is None:
+    given = {name: getattr(args, name) for name in LINE_OPTIONS if getattr(args, name) is not None}
+    settings = serial_to_read(args.port, saved, given)
+    if settings is None:
         raise CommandError(
             "no port to read: give --port, or save one in the monitor's settings (p1tui)"
         )
-    base = saved if saved is not None and saved.port == port else SerialSettings(port)
-    given = {name: getattr(args, name) for name in SERIAL_OPTIONS if getattr(args, name)}
-    return SerialSettings(
-        port,
-        given.get("baudrate", base.baudrate),
-        given.get("bytesize", base.bytesize),
-        given.get("parity", base.parity),
-        given.get("stopbits", base.stopbits),
-    )
+    return settings
 
 
 def service_arguments(args: argparse.Namespace) -> list[str]:
     """The options given, for the unit's ExecStart (without --print-systemd-unit)."""
     words: list[str] = []
-    for name in ("port", *SERIAL_OPTIONS):
+    for name in ("port", *LINE_OPTIONS):
         value = getattr(args, name)
         if value is not None:
             words += [f"--{name}", f"{value:g}" if isinstance(value, float) else str(value)]
@@ -153,6 +146,20 @@ def mqtt_settings(args: argparse.Namespace, config: config_file.Config) -> MqttS
     if args.mqtt is None and "url" not in section:
         return None
     return from_section(section, url=args.mqtt, base_dir=config_file.config_path().parent)
+
+
+def announce(announcer: Announcer, log: logging.Logger) -> None:
+    """Tell this user's monitors where the collector listens and records (see announce.py)."""
+    try:
+        announcer.publish()
+    except OSError as error:
+        log.warning(
+            "cannot write %s (%s): the monitor will show its own history, not this one's",
+            announcer.path,
+            error.strerror or error,
+        )
+    else:
+        log.debug("announced in %s", announcer.path)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -209,10 +216,13 @@ def run(args: argparse.Namespace) -> int:
     if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
         signals.append(signal.SIGINT)
     previous = {s: signal.signal(s, request_stop) for s in signals}
+    announcer = Announcer(collector.server.host, collector.server.port, store.path)
     try:
+        announce(announcer, log)  # it listens already: clients wait for start() to serve them
         collector.start()
         collector.run_until(stop)
     finally:
+        announcer.withdraw()  # first: no monitor attaches to a collector that is stopping
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         collector.stop()  # ends the fan-out: the publisher says offline and ends

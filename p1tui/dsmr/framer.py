@@ -20,6 +20,7 @@ The rules come from how real meters and links misbehave:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 from typing import NamedTuple
@@ -29,7 +30,7 @@ from .crc import crc16_arc
 MAX_FRAME_BYTES = 32 * 1024
 """Far above any real telegram (the largest spec-legal one is about 4 kB)."""
 
-_HEX = frozenset(b"0123456789abcdefABCDEF")
+_CRC_DIGITS = re.compile(rb"[0-9A-Fa-f]{0,4}")
 _CR, _LF, _SLASH = 13, 10, 47
 _DSMR4_MARKERS = (b"1-3:0.2.8", b"0-0:96.1.4")
 _TEXT_BYTES = bytes(range(32, 127)) + b"\r\n"
@@ -90,6 +91,14 @@ class FramerStats:
     """Telegrams cut short by a new ``/`` or by the size cap."""
     bytes_skipped: int = 0
     """Bytes that belonged to no complete telegram (junk, truncated telegrams)."""
+
+
+def _find_end_line(buf: bytearray, start: int) -> int:
+    """``buf.find(b"\\n!", start)``, by way of the rare ``!`` alone (a much faster search)."""
+    bang = buf.find(b"!", start + 1)
+    while bang > 0 and buf[bang - 1] != _LF:
+        bang = buf.find(b"!", bang + 1)
+    return bang - 1 if bang > 0 else -1
 
 
 class Framer:
@@ -182,7 +191,7 @@ class Framer:
         buf = self._buf
         pos = self._scan
         while True:
-            nl_bang = buf.find(b"\n!", pos)
+            nl_bang = _find_end_line(buf, pos)
             slash = buf.find(b"/", pos, None if nl_bang < 0 else nl_bang + 1)
             if slash >= 0:
                 self._drop_partial(keep_from=slash)
@@ -196,9 +205,7 @@ class Framer:
                     self._scan = max(1, len(buf) - 1)
                 return None
             bang = nl_bang + 1
-            i, n = bang + 1, len(buf)
-            while i < n and i <= bang + 4 and buf[i] in _HEX:
-                i += 1
+            i, n = _CRC_DIGITS.match(buf, bang + 1).end(), len(buf)  # type: ignore[union-attr]
             digits = i - bang - 1
             if i == n and digits < 4 and not (at_end and (final or self._whole(bang, i))):
                 self._scan = nl_bang
@@ -208,9 +215,12 @@ class Framer:
                 pos = bang + 1  # a '!' that does not end the telegram
                 continue
             frame = self._make_frame(bytes(buf[: bang + 1]), bytes(buf[bang + 1 : i]))
-            del buf[:i]
+            if buf[i : i + 2] == b"\r\n":  # the usual line ending, here already
+                del buf[: i + 2]
+            else:
+                del buf[:i]
+                self._eol_to_swallow = 2
             self._in_frame = False
-            self._eol_to_swallow = 2
             return frame
 
     def _whole(self, bang: int, end: int) -> bool:

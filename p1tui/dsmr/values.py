@@ -49,6 +49,7 @@ _UNITS = {
 }
 _HEX_DIGITS = frozenset(string.hexdigits)
 _PLACEHOLDER_DAYS = ("000101", "700101")
+_ZONE_MARKS = {"W": WINTER, "w": WINTER, "S": SUMMER, "s": SUMMER}
 
 
 def first_group(body: str) -> str:
@@ -66,6 +67,11 @@ _NUMERAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)")
 (``9E999999`` overflows in any sum), ``NaN``, ``1_000``, spaces and non-ASCII digits."""
 
 
+def _numeral(text: str) -> bool:
+    """Whether ``text`` is a :data:`_NUMERAL` (unsigned ones checked without the regex)."""
+    return (text.isascii() and text.replace(".", "", 1).isdigit()) or bool(_NUMERAL.fullmatch(text))
+
+
 def split_number(group: str) -> tuple[Decimal | None, str | None]:
     """``"000123.456*kWh"`` -> ``(Decimal("123.456"), "kWh")``; no unit gives None.
 
@@ -74,14 +80,14 @@ def split_number(group: str) -> tuple[Decimal | None, str | None]:
     remembers whole lines, which is where a meter's repetition is.
     """
     number, _, unit = group.partition(")(")[0].partition("*")
-    value = Decimal(number) if _NUMERAL.fullmatch(number) else None
+    value = Decimal(number) if _numeral(number) else None
     return value, (_UNITS.get(unit.lower(), unit) if unit else None)
 
 
 def number(group: str) -> Decimal | None:
     """The number in a value group, unit ignored."""
     digits = group.partition(")(")[0].partition("*")[0]
-    return Decimal(digits) if _NUMERAL.fullmatch(digits) else None
+    return Decimal(digits) if _numeral(digits) else None
 
 
 _TO_KILO = {"W": -3, "Wh": -3, "var": -3, "varh": -3, "VA": -3, "VAh": -3, "MWh": 3}
@@ -92,7 +98,7 @@ _SHIFT = {unit.lower(): shift for unit, shift in _TO_KILO.items()}
 def kilo(group: str) -> Decimal | None:
     """A power or energy group in k-units (kW, kWh): integer W/Wh meters are scaled."""
     number, _, unit = group.partition(")(")[0].partition("*")
-    if not _NUMERAL.fullmatch(number):
+    if not _numeral(number):
         return None
     shift = _SHIFT.get(unit.lower()) if unit else None
     return Decimal(number) if shift is None else Decimal(number).scaleb(shift)
@@ -100,7 +106,10 @@ def kilo(group: str) -> Decimal | None:
 
 def integer(group: str) -> int | None:
     """An integer group (counters, tariff indicator, device type), unit ignored."""
-    value = number(group)
+    digits = group.partition(")(")[0].partition("*")[0]
+    if digits.isascii() and digits.isdigit():
+        return int(digits)
+    value = number(digits)  # "12.0", "+5": through Decimal
     if value is None or value != value.to_integral_value():
         return None
     return int(value)
@@ -115,22 +124,28 @@ def timestamp(group: str) -> datetime | None:
     ``700101...`` mean "no time" and give None, as does anything that is not a date.
     """
     text = first_group(group).strip()
-    if len(text) == 24 and _HEX_DIGITS.issuperset(text):
-        return _dlms_datetime(bytes.fromhex(text))
-    if len(text) == 13 and text[12] in "SWsw":
-        zone: timezone | ZoneInfo = SUMMER if text[12] in "Ss" else WINTER
+    size = len(text)
+    zone: timezone | ZoneInfo | None
+    if size == 13:
+        zone = _ZONE_MARKS.get(text[12])
+        if zone is None:
+            return None
         text = text[:12]
-    elif len(text) == 12:
+    elif size == 12:
         zone = METER_ZONE
+    elif size == 24 and _HEX_DIGITS.issuperset(text):
+        return _dlms_datetime(bytes.fromhex(text))
     else:
         return None
-    if not text.isdigit() or text.startswith(_PLACEHOLDER_DAYS):
+    if not (text.isascii() and text.isdigit()) or text.startswith(_PLACEHOLDER_DAYS):
         return None
+    rest, second = divmod(int(text), 100)  # one int() for the six two-digit fields
+    rest, minute = divmod(rest, 100)
+    rest, hour = divmod(rest, 100)
+    rest, day = divmod(rest, 100)
+    year, month = divmod(rest, 100)
     try:
-        stamp = datetime(
-            2000 + int(text[0:2]), int(text[2:4]), int(text[4:6]),
-            int(text[6:8]), int(text[8:10]), int(text[10:12]), tzinfo=zone,
-        )  # fmt: skip
+        stamp = datetime(2000 + year, month, day, hour, minute, second, tzinfo=zone)
     except ValueError:
         return None
     if zone is METER_ZONE:

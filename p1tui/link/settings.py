@@ -3,7 +3,8 @@ a running collector."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,29 @@ class SerialSettings:
         if self.port.startswith("socket://"):
             return self.port
         return f"{self.port} {self.line}"
+
+
+LINE_OPTIONS = ("baudrate", "bytesize", "parity", "stopbits")
+"""A serial line's settings: the ``--baudrate`` ... options, the ``[serial]`` keys."""
+
+
+def serial_to_read(
+    port: str | None, saved: SerialSettings | None, given: Mapping[str, int | str | float]
+) -> SerialSettings | None:
+    """The port to read (``port``, else the saved one; None when there is neither), with
+    the line settings ``given`` on the command line over the saved ones, else 115200 8N1.
+
+    Saved line settings apply to any port: they are the meter's (its DSMR generation),
+    and one cable goes by many names (``/dev/ttyUSB1`` after a replug, a
+    ``/dev/serial/by-id/`` link, a Pi HAT's ``/dev/ttyAMA0`` on the same meter). The
+    monitor's status bar and the collector's start line show the line in use.
+    """
+    if port is None:
+        if saved is None:
+            return None
+        port = saved.port
+    base = SerialSettings(port) if saved is None else replace(saved, port=port)
+    return replace(base, **{name: given[name] for name in LINE_OPTIONS if name in given})
 
 
 PRESETS: dict[str, tuple[int, int, str, float]] = {

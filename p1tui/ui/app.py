@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import ClassVar, NamedTuple, Protocol
 
 from textual import work
 from textual.app import App
@@ -19,7 +19,7 @@ from textual.widgets import Select
 from .. import config as config_file
 from ..link.events import LinkEvent, StatsUpdated
 from ..link.fanout import FanOut
-from ..link.settings import SerialSettings, SourceSettings
+from ..link.settings import CollectorSettings, SerialSettings, SourceSettings
 from ..link.source import LinkError
 from ..store.browse import HistoryAccess
 from ..store.recorder import Recorder
@@ -54,6 +54,14 @@ PortLister = Callable[[], list[tuple[str, str]]]
 Detector = Callable[[str, threading.Event], SerialSettings | None]
 """Tries the usual serial settings on a port; the settings that gave telegrams, or None.
 It stops soon (with None) once the event is set."""
+
+
+class AttachedHistory(NamedTuple):
+    """What the History screen reads while the monitor is attached to a collector."""
+
+    access: HistoryAccess
+    note: str
+    """Which store that is, in words (and how to show another), above the bars."""
 
 
 class P1App(App[None]):
@@ -105,6 +113,7 @@ class P1App(App[None]):
         detector: Detector | None = None,
         history_access: HistoryAccess | None = None,
         record_into: HistorySettings | None = None,
+        attached_history: AttachedHistory | None = None,
         exit_on_signals: bool = False,
     ) -> None:
         super().__init__()
@@ -121,6 +130,8 @@ class P1App(App[None]):
         self.history_access = history_access
         """Where the History screen reads (None: no history configured)."""
         self.record_into = record_into
+        self.attached_history = attached_history
+        """The History screen's store while the link is a collector (None: the own one)."""
         """The history a real meter's telegrams are recorded into (None: never record)."""
         self.recorder: Recorder | None = None
         self.exit_on_signals = exit_on_signals
@@ -137,6 +148,13 @@ class P1App(App[None]):
     @property
     def source_label(self) -> str | None:
         return None if self.settings is None else self.settings.describe()
+
+    def history_source(self) -> tuple[HistoryAccess | None, str | None]:
+        """Where the History screen reads now, and what it says about it: the collector's
+        history while attached to one, else the own store."""
+        if self.attached_history is not None and isinstance(self.settings, CollectorSettings):
+            return self.attached_history
+        return self.history_access, None
 
     @property
     def form_settings(self) -> SerialSettings:

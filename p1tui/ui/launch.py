@@ -9,29 +9,33 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import config as config_file
 from ..cli_options import baudrate
-from ..collector.listen import configured_listen, running_collector
+from ..collector.announce import announced
+from ..collector.listen import configured_listen, parse_listen, running_collector
 from ..errors import CommandError
 from ..keys import add_key_options, meter_keys
 from ..link.settings import (
+    LINE_OPTIONS,
     CollectorSettings,
     ReplaySettings,
     SerialSettings,
     SimulatorSettings,
     SourceSettings,
+    serial_to_read,
 )
 
 if TYPE_CHECKING:
     from ..dsmr.dlms import MeterKeys
     from ..store.browse import HistoryAccess
     from ..store.settings import HistorySettings
+    from .app import AttachedHistory
 
 VARIANTS = ("nl5", "nl4", "nl2", "be", "lu")
-SERIAL_OPTIONS = ("baudrate", "bytesize", "parity", "stopbits")
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
@@ -81,7 +85,8 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         dest="app_db",
         type=Path,
         metavar="PATH",
-        help="the history the History screen reads (default: [history] db in the config)",
+        help="the history the History screen reads (default: the attached collector's, "
+        "else [history] db in the config)",
     )
     add_key_options(group, prefix="app_")
 
@@ -95,7 +100,7 @@ def source_settings(
     """
     serial_given = {
         name: getattr(args, f"app_{name}")
-        for name in SERIAL_OPTIONS
+        for name in LINE_OPTIONS
         if getattr(args, f"app_{name}") is not None
     }
     if args.app_speed is not None and args.app_speed < 0:
@@ -125,24 +130,14 @@ def source_settings(
                 reason = "it is a directory" if path.is_dir() else "not a readable file"
             raise CommandError(f"cannot replay {path}: {reason}")
         return ReplaySettings(path, speed)
-    port = args.app_port if args.app_port is not None else (saved.port if saved else None)
-    if port is None:
-        return None
-    base = saved if saved is not None else SerialSettings(port)
-    return SerialSettings(
-        port,
-        serial_given.get("baudrate", base.baudrate),
-        serial_given.get("bytesize", base.bytesize),
-        serial_given.get("parity", base.parity),
-        serial_given.get("stopbits", base.stopbits),
-    )
+    return serial_to_read(args.app_port, saved, serial_given)
 
 
 def collector_to_attach(
     args: argparse.Namespace, config: config_file.Config
 ) -> CollectorSettings | None:
     """With no source option at all, the collector that answers at the configured address."""
-    given = [getattr(args, f"app_{name}") for name in ("port", "replay", *SERIAL_OPTIONS)]
+    given = [getattr(args, f"app_{name}") for name in ("port", "replay", *LINE_OPTIONS)]
     if args.app_demo or any(value is not None for value in given):
         return None
     try:
@@ -152,6 +147,20 @@ def collector_to_attach(
     return running_collector(listen)
 
 
+def known_collector(settings: SourceSettings | None) -> SourceSettings | None:
+    """``--port socket://HOST:PORT`` naming a collector this user runs is that collector:
+    labelled "via collector", and not recorded a second time by the monitor."""
+    if not isinstance(settings, SerialSettings) or not settings.port.startswith("socket://"):
+        return settings
+    try:
+        address = parse_listen(settings.port.removeprefix("socket://").partition("?")[0])
+    except ValueError:
+        return settings
+    if announced(address.host, address.port) is None:
+        return settings
+    return CollectorSettings(address.host, address.port)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the monitor until the user quits; return the exit status."""
     loaded = config_file.load()
@@ -159,14 +168,14 @@ def run(args: argparse.Namespace) -> int:
     keys = meter_keys(args, loaded.config.section("meter"), prefix="app_", warn=warnings.append)
     settings = source_settings(args, loaded.config.serial, keys)
     collector = collector_to_attach(args, loaded.config)
-    if collector is not None:
-        settings = collector
+    settings = known_collector(settings) if collector is None else collector
     from ..link.detect import detect_settings  # noqa: PLC0415
     from ..link.reader import Reader  # noqa: PLC0415
     from ..sources import make_any_source  # noqa: PLC0415
     from .app import P1App  # noqa: PLC0415
 
     access, record_into, problem = history_setup(loaded.config, args.app_db)
+    attached = attached_history(settings, access, given_db=args.app_db is not None)
     notices = [*loaded.notices, *([problem] if problem else []), *warnings]
     app = P1App(
         settings,
@@ -178,6 +187,7 @@ def run(args: argparse.Namespace) -> int:
         detector=detect_settings,
         history_access=access,
         record_into=record_into,
+        attached_history=attached,
         exit_on_signals=True,
     )
     app.run()
@@ -198,6 +208,27 @@ def history_setup(
     except ValueError as error:
         return None, None, f"the history is off: {error}"
     return HistoryAccess(settings.db, settings.timezone, prices), settings, None
+
+
+def attached_history(
+    settings: SourceSettings | None, access: HistoryAccess | None, *, given_db: bool
+) -> AttachedHistory | None:
+    """The History screen's store while attached to a collector: the one it records into,
+    when it announced itself; else the monitor's own, saying so and how to show the
+    collector's. None when not attached, or ``--db`` said which store to show."""
+    if not isinstance(settings, CollectorSettings) or access is None or given_db:
+        return None
+    from .app import AttachedHistory  # noqa: PLC0415
+
+    found = announced(settings.host, settings.port)
+    if found is not None:
+        return AttachedHistory(replace(access, db=found.db), f"The collector's history: {found.db}")
+    return AttachedHistory(
+        access,
+        f"This monitor's history: {access.db}. The collector at {settings.address} did not "
+        "say where it records (it runs as another user?): to see its history, start "
+        "p1tui --db PATH, or set [history] db in the config.",
+    )
 
 
 def detected_ports() -> list[tuple[str, str]]:

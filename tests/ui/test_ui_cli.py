@@ -71,3 +71,19 @@ def test_demo_with_a_key_runs_an_encrypting_meter_and_a_bad_key_is_one_sentence(
         "p1tui: --key: the encryption key must be 32 hexadecimal digits (16 bytes); "
         "this one has 4\n"
     )
+
+
+def test_saved_line_settings_belong_to_the_meter_and_follow_any_port():
+    """The form saves a port with its line; another name for the cable (a replug's
+    ttyUSB1, a Pi HAT's ttyAMA0) still reads the same meter at the same settings. The
+    collector does the same (test_serve.py)."""
+    saved = SerialSettings("/dev/ttyUSB0", 9600, 7, "E", 1)
+    assert settings(["--port", "/dev/ttyAMA0"], saved) == SerialSettings(
+        "/dev/ttyAMA0", 9600, 7, "E", 1
+    )
+    assert settings(["--port", "/dev/ttyAMA0", "--baudrate", "115200"], saved) == (
+        SerialSettings("/dev/ttyAMA0", 115200, 7, "E", 1)
+    )
+    assert settings(["--bytesize", "8", "--parity", "N"], saved) == SerialSettings(
+        "/dev/ttyUSB0", 9600, 8, "N", 1
+    )

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from p1tui.sim.simulator import iter_telegrams
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from process_helpers import Command
 from test_link_helpers import serial_pty, write_all
-from test_ui_terminal import tmux, wait_screen
+from test_ui_terminal import start_meter, tmux, wait_screen
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
 
@@ -33,37 +34,37 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def monitor_in_tmux(session: str, config: Path) -> None:
-    """``p1tui`` with no option, with the config ``config`` and a data directory (the
-    history) beside it."""
+def monitor_in_tmux(session: str, config: Path, *options: str) -> None:
+    """``p1tui`` (with no option unless given), with the config ``config``, a data
+    directory (the history) beside it, and this test run's state directory (where the
+    collectors it starts announce themselves): the tmux server has an environment of its own."""
     command = (
         f"env P1TUI_CONFIG={shlex.quote(str(config))} "
+        f"XDG_STATE_HOME={shlex.quote(os.environ['XDG_STATE_HOME'])} "
         f"XDG_DATA_HOME={shlex.quote(str(config.parent))} TEXTUAL_ANIMATIONS=none "
-        f"{shlex.quote(sys.executable)} -m p1tui; echo EXIT=$?; sleep 30"
+        f"{shlex.quote(sys.executable)} -m p1tui {shlex.join(options)}; echo EXIT=$?; sleep 30"
     )
     tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", command)
 
 
 def test_the_monitor_attaches_to_a_running_collector_and_shows_its_telegrams(tmp_path):
+    """One connection per monitor (the collector announced itself: no probe first), the
+    collector's history on the History screen (its --db, not the monitor's store), and
+    an explicit socket:// URL of the collector labelled as the collector."""
     port = free_port()
     config = tmp_path / "config.toml"
     config.write_text(f'[collector]\nlisten = "127.0.0.1:{port}"\n', encoding="utf-8")
     env = {"P1TUI_CONFIG": str(config), "XDG_DATA_HOME": str(tmp_path)}  # its own history
+    short = Path(tempfile.mkdtemp(prefix="p1"))  # a path that fits on one line at 80 columns
+    db = short / "c.sqlite3"
     session = f"p1tui-collector-{id(tmp_path)}"
     stop = threading.Event()
     with (
         serial_pty() as (master, path),
-        Command("serve", "--port", path, env={**os.environ, **env}) as collector,
+        Command("serve", "--port", path, "--db", str(db), env={**os.environ, **env}) as collector,
     ):
         collector.wait_line(f"serving TCP clients on 127.0.0.1:{port}", timeout=30)
-
-        def meter() -> None:
-            for raw in iter_telegrams(SimulatorSettings(seed=3), 600):
-                if stop.wait(0.5):
-                    return
-                write_all(master, raw)
-
-        threading.Thread(target=meter, daemon=True).start()
+        start_meter(master, stop)
         monitor_in_tmux(session, config)
         try:
             screen = wait_screen(
@@ -71,6 +72,18 @@ def test_the_monitor_attaches_to_a_running_collector_and_shows_its_telegrams(tmp
             )
             assert "Power now" in screen and "Energy counters" in screen
             collector.wait_line("client 127.0.0.1:", timeout=30)
+            tmux("send-keys", "-t", session, "h")
+            wait_screen(
+                session, f"The collector's history: {db}", "import up, export down", timeout=60
+            )
+            tmux("send-keys", "-t", session, "C-q")
+            wait_screen(session, "EXIT=0")
+            collector.wait_line("disconnected (0 connected)", timeout=30)
+            clients = [line for line in collector.lines if "client 127.0.0.1:" in line]
+            assert [line.split()[-3] for line in clients] == ["connected", "disconnected"]
+            subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+            monitor_in_tmux(session, tmp_path / "none.toml", "--port", f"socket://127.0.0.1:{port}")
+            wait_screen(session, "RECEIVING", f"via collector 127.0.0.1:{port}", timeout=30)
             tmux("send-keys", "-t", session, "C-q")
             wait_screen(session, "EXIT=0")
         finally:
@@ -78,6 +91,7 @@ def test_the_monitor_attaches_to_a_running_collector_and_shows_its_telegrams(tmp
             subprocess.run(
                 ["tmux", "kill-session", "-t", session], capture_output=True, check=False
             )
+            shutil.rmtree(short, ignore_errors=True)
         assert collector.stop(signal.SIGTERM) == 0
 
 

@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent.parent))
 from store_helpers import sim_bytes, write_capture
 
 from p1tui.cli import main
+from p1tui.link.settings import SerialSettings
 from p1tui.store.browse import HistoryAccess
 
 START = "2026-10-24T00:00:00+02:00"  # Saturday; summer time ends on Sunday
@@ -109,6 +110,36 @@ async def test_says_plainly_when_there_is_no_history(make_app, tmp_path: Path) -
         await pilot.press("h")
         title = await _title(app, pilot, "no history")
         assert "record or import first" in title
+
+
+async def test_attached_to_a_collector_it_says_which_store_it_shows(
+    make_app, store, tmp_path: Path
+) -> None:
+    """While the link is the collector, the collector's store (the note says so); once
+    the form switches to a port, the monitor's own store and no note."""
+    from p1tui.link.settings import CollectorSettings
+    from p1tui.ui.app import AttachedHistory
+
+    db, raw = store
+    note = f"The collector's history: {db}"
+    own = HistoryAccess(tmp_path / "none.sqlite3")
+    app = make_app(
+        CollectorSettings("127.0.0.1", 2323),
+        history_access=own,
+        attached_history=AttachedHistory(HistoryAccess(db), note),
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        publish(app, *events_from(raw[100]))
+        await pilot.pause()
+        await pilot.press("h")
+        await _title(app, pilot, "import up, export down")
+        source = app.screen.query_one("#history-source")
+        assert plain(source) == note and source.display
+        await pilot.press("d")
+        app.apply(SerialSettings("/dev/ttyUSB0"))
+        await pilot.press("h")
+        await _title(app, pilot, "no history")
+        assert not app.screen.query_one("#history-source").display
 
 
 def _minutes(db: Path) -> int:

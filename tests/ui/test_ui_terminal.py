@@ -29,6 +29,18 @@ def tmux(*args: str) -> str:
     return subprocess.run(["tmux", *args], check=True, capture_output=True, text=True).stdout
 
 
+def start_meter(master: int, stop: threading.Event) -> None:
+    """The built-in meter writes a telegram into ``master`` every 0.5 s until ``stop``."""
+
+    def meter() -> None:
+        for raw in iter_telegrams(SimulatorSettings(seed=3), 600):
+            if stop.wait(0.5):
+                return
+            write_all(master, raw)
+
+    threading.Thread(target=meter, daemon=True).start()
+
+
 def wait_screen(session: str, *texts: str, timeout: float = 15.0) -> str:
     deadline = time.monotonic() + timeout
     while True:
@@ -45,14 +57,7 @@ def test_monitor_in_tmux_on_a_pseudo_terminal(tmp_path):
     session = f"p1tui-test-{id(tmp_path)}"
     stop = threading.Event()
     with serial_pty() as (master, port):
-
-        def meter() -> None:
-            for raw in iter_telegrams(SimulatorSettings(seed=3), 600):
-                if stop.wait(0.5):
-                    return
-                write_all(master, raw)
-
-        threading.Thread(target=meter, daemon=True).start()
+        start_meter(master, stop)
         command = (
             f"env P1TUI_CONFIG={shlex.quote(str(config_path))} TEXTUAL_ANIMATIONS=none "
             f"XDG_DATA_HOME={shlex.quote(str(tmp_path / 'data'))} "

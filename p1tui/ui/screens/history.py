@@ -83,6 +83,7 @@ class HistoryScreen(MonitorScreen):
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
+        yield Static("", id="history-source", markup=False)
         yield Static("Reading the history…", id="history-title", markup=False)
         yield HistoryChart(id="history-chart")
         yield Static("", id="history-totals", markup=False)
@@ -96,10 +97,6 @@ class HistoryScreen(MonitorScreen):
         super().on_screen_resume()
         self.read()
 
-    @property
-    def access(self) -> HistoryAccess | None:
-        return getattr(self.app, "history_access", None)
-
     def meter_time(self) -> float:
         """The meter's now: the last telegram's time stamp (a replay's day), else the clock."""
         monitor = self.app.monitor  # type: ignore[attr-defined]
@@ -109,7 +106,10 @@ class HistoryScreen(MonitorScreen):
         return self.app.clock()  # type: ignore[attr-defined]
 
     def read(self) -> None:
-        access = self.access
+        access, note = self.app.history_source()  # type: ignore[attr-defined]
+        source = self.query_one("#history-source", Static)
+        source.display = note is not None
+        source.update(note or "")
         if access is None:
             self.query_one("#history-title", Static).update("No history store: see [history].")
             return
