@@ -245,11 +245,12 @@ class Watcher:
     def wait_for(self, topic: str, payload: str | None = None, count: int = 1) -> str:
         """Wait until ``topic`` got ``count`` messages (with ``payload`` when given)."""
 
-        def found() -> str | None:
+        def found() -> list[str]:  # a list: an empty payload (a removal) is found too
             got = [p for p in self.received(topic) if payload is None or p == payload]
-            return got[count - 1] if len(got) >= count else None
+            return got[count - 1 : count]
 
-        return wait_until(found, 30, f"{topic} = {payload} (x{count}); got {self.received(topic)}")
+        what = f"{topic} = {payload!r} (x{count}); got {self.received(topic)}"
+        return wait_until(found, 30, what)[0]
 
     def publish(self, topic: str, payload: str) -> None:
         self.client.publish(topic, payload, qos=1).wait_for_publish(10)
@@ -267,6 +268,16 @@ def with_line(raw: bytes, old: bytes, new: bytes) -> bytes:
     """The telegram with one value changed and its CRC made right again."""
     assert old in raw
     body = raw.replace(old, new)
+    end = body.index(b"!") + 1
+    return body[:end] + f"{crc16_arc(body[:end]):04X}\r\n".encode()
+
+
+def without_lines(raw: bytes, *obis: str) -> bytes:
+    """The telegram without the lines of these OBIS codes, its CRC made right again."""
+    lines = raw.split(b"\r\n")
+    kept = [line for line in lines if not line.decode("ascii").startswith(obis)]
+    assert len(kept) == len(lines) - len(obis), f"not every one of {obis} is in the telegram"
+    body = b"\r\n".join(kept)
     end = body.index(b"!") + 1
     return body[:end] + f"{crc16_arc(body[:end]):04X}\r\n".encode()
 

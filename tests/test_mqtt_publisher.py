@@ -12,10 +12,14 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from mqtt_helpers import (
@@ -28,12 +32,17 @@ from mqtt_helpers import (
     telegram_bytes,
     wait_until,
     with_line,
+    without_lines,
 )
+from test_link_helpers import restamped
 
-from p1tui.link.events import LinkState, StateChanged
+from p1tui import __version__
+from p1tui.link.events import LinkEvent, LinkState, StateChanged
 from p1tui.link.fanout import FanOut
-from p1tui.mqtt import MeterTopics, MqttPublisher, from_section, start_mqtt
-from p1tui.mqtt.readings import discovery_messages, meter_level, state_messages
+from p1tui.mqtt import MeterTopics, MqttPublisher, TodayTotals, from_section, start_mqtt
+from p1tui.mqtt.readings import discovery_messages, meter_level, readings, state_messages
+from p1tui.store import HistoryWriter, open_store
+from p1tui.store.prices import parse_prices
 
 pytestmark = pytest.mark.skipif(
     MOSQUITTO is None, reason="mosquitto is not installed (CI installs it with apt-get)"
@@ -402,3 +411,206 @@ def test_start_mqtt_subscribes_to_the_links_fan_out_and_stop_unsubscribes(
     publisher.stop()
     assert subscription.closed
     assert fanout.subscriptions == ()
+
+
+L2_L3 = tuple(
+    f"1-0:{code}"
+    for code in [
+        "52.32.0",
+        "72.32.0",
+        "52.36.0",
+        "72.36.0",
+        "52.7.0",
+        "72.7.0",
+        "51.7.0",
+        "71.7.0",
+        "41.7.0",
+        "61.7.0",
+        "42.7.0",
+        "62.7.0",
+    ]
+)
+"""The NL meter's lines of phases 2 and 3: without them it is a one-phase meter."""
+GAS = ("0-1:24.1.0", "0-1:96.1.0", "0-1:24.2.1")
+
+
+@contextmanager
+def meter(publisher: MqttPublisher, event: LinkEvent) -> Iterator[Callable[[LinkEvent], None]]:
+    """Puts ``event`` ten times a second, as a meter sends, until the block ends; the
+    callable it gives changes the telegram."""
+    current = [event]
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.wait(0.1):
+            publisher.put(current[0])
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield lambda changed: current.__setitem__(0, changed)
+    finally:
+        stop.set()
+        thread.join(10)
+
+
+def retained(port: int) -> dict[str, str]:
+    """Every message the broker holds now: a new subscriber gets them first, before the
+    message it publishes itself afterwards."""
+    late = Watcher(port)
+    try:
+        late.publish("p1tui-test/barrier", "now")
+        late.wait_for("p1tui-test/barrier")
+        return {t: p for t, p, kept in late.messages if kept}
+    finally:
+        late.close()
+
+
+def test_configs_of_readings_the_meter_no_longer_sends_go_and_no_one_elses(
+    broker: Broker, watcher: Watcher, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="p1tui.mqtt")
+    three_phases = telegram_bytes(NL)
+    topics = topics_of(three_phases)
+    first = MqttPublisher(from_section({"url": broker.url}))
+    first.start()
+    first.put(received(three_phases))
+    watcher.wait_for(topics.config("l3_voltage_v"))
+    watcher.wait_for(topics.state("l3_voltage_v"))
+    first.stop()
+    # Others' configs on the same broker: another meter's, a hand-made one under this
+    # meter's node, another program's, and today's totals of a collector with a history.
+    other = MeterTopics("p1tui", "E0099")
+    foreign = {
+        other.config("l3_voltage_v"): json.dumps(
+            {"unique_id": "p1tui_E0099_l3_voltage_v", "state_topic": other.state("l3_voltage_v")}
+        ),
+        topics.config("my_sum"): json.dumps(
+            {"unique_id": "my_sum", "state_topic": topics.state("l3_voltage_v")}
+        ),
+        "homeassistant/sensor/dsmr_reader/l3_voltage/config": json.dumps(
+            {"unique_id": "dsmr_l3", "state_topic": "dsmr/l3"}
+        ),
+        topics.config("today_import_kwh"): json.dumps(
+            {"unique_id": f"{topics.device_id}_today_import_kwh"}
+        ),
+    }
+    for topic, payload in foreign.items():
+        watcher.client.publish(topic, payload, qos=1, retain=True).wait_for_publish(10)
+
+    # The meter is now read as a one-phase meter (a swap, or its phases set otherwise).
+    one_phase = received(without_lines(three_phases, *L2_L3))
+    gone = {s.key for s, _ in readings(received(three_phases).telegram)} - {
+        s.key for s, _ in readings(one_phase.telegram)
+    }
+    assert len(gone) == 12 and "l2_voltage_v" in gone and "voltage_swells_l3" in gone
+    publisher = MqttPublisher(from_section({"url": broker.url}), retire_after=2)
+    publisher.start()
+    try:
+        with meter(publisher, one_phase):
+            for key in gone:
+                watcher.wait_for(topics.config(key), "")
+                watcher.wait_for(topics.state(key), "")
+            wait_until(lambda: "no longer sends" in caplog.text, 30, "the log line")
+    finally:
+        publisher.stop()
+    held = retained(broker.port)
+    expected = {*discovery_messages(one_phase.telegram, topics)}
+    expected |= {*state_messages(one_phase.telegram, one_phase.frame, topics)}
+    assert expected <= set(held)
+    for key in gone:
+        assert topics.config(key) not in held and topics.state(key) not in held
+    for topic, payload in foreign.items():
+        assert held[topic] == payload
+    (line,) = [r.getMessage() for r in caplog.records if "no longer sends" in r.getMessage()]
+    assert line.startswith("removed 12 sensors from Home Assistant")
+    assert set(line.split(": ", 1)[1].split(", ")) == gone
+    # Everything the one-phase meter sends was announced once and never removed.
+    for topic in discovery_messages(one_phase.telegram, topics):
+        assert "" not in watcher.received(topic)
+
+
+def test_a_gas_meter_taken_off_goes_and_comes_back_when_it_is_coupled_again(
+    broker: Broker, watcher: Watcher
+) -> None:
+    raw = telegram_bytes(NL)
+    topics = topics_of(raw)
+    config, state = topics.config("mbus1_gas"), topics.state("mbus1_gas")
+    publisher = MqttPublisher(from_section({"url": broker.url}), retire_after=1)
+    publisher.start()
+    try:
+        with meter(publisher, received(raw)) as change:
+            watcher.wait_for(config)
+            watcher.wait_for(state, "212.529")
+            change(received(without_lines(raw, *GAS)))
+            watcher.wait_for(config, "")
+            watcher.wait_for(state, "")
+            change(received(raw))
+            watcher.wait_for(config, count=3)
+            watcher.wait_for(state, "212.529", count=2)
+    finally:
+        publisher.stop()
+    assert json.loads(watcher.received(config)[2])["device_class"] == "gas"
+    assert retained(broker.port)[state] == "212.529"
+    assert watcher.received(topics.config("power_import_kw"))[-1] != ""
+
+
+def test_a_reading_unreadable_at_first_gets_its_sensor_once_it_has_a_value(
+    watcher: Watcher, publisher_for: Callable[..., MqttPublisher]
+) -> None:
+    raw = telegram_bytes(NL)
+    topics = topics_of(raw)
+    voltage = b"1-0:32.7.0(234.8*V)"
+    publisher = publisher_for()
+    publisher.put(received(with_line(raw, voltage, b"1-0:32.7.0()")))  # the same lines
+    watcher.wait_for(topics.config("l2_voltage_v"))
+    assert topics.config("l1_voltage_v") not in watcher.latest()
+    publisher.put(received(raw))
+    config = json.loads(watcher.wait_for(topics.config("l1_voltage_v")))
+    assert config["state_topic"] == topics.state("l1_voltage_v")
+    watcher.wait_for(topics.state("l1_voltage_v"), "234.8")
+
+
+def test_todays_totals_stay_while_the_store_cannot_say_and_go_when_it_says_unknown(
+    broker: Broker, watcher: Watcher, tmp_path: Path
+) -> None:
+    """An earlier run with a gas meter announced today's gas; the store now holds today
+    without gas: that config goes, today's import stays. A store that cannot be read
+    removes nothing."""
+    raw = without_lines(telegram_bytes(NL), *GAS)
+    topics = topics_of(raw)
+    old = topics.config("old_name_for_power")  # goes in the same turn as any stale one
+    for key in ("today_import_kwh", "today_gas_m3", "old_name_for_power"):
+        config = json.dumps({"unique_id": f"{topics.device_id}_{key}"})
+        watcher.client.publish(topics.config(key), config, qos=1, retain=True).wait_for_publish(10)
+    log = logging.getLogger("test")
+    missing = TodayTotals(tmp_path / "missing.sqlite3", parse_prices({}), None, log)
+    publisher = MqttPublisher(from_section({"url": broker.url}), today=missing, retire_after=1)
+    publisher.start()
+    try:
+        with meter(publisher, received(raw)):
+            watcher.wait_for(old, "")
+    finally:
+        publisher.stop()
+    assert "" not in watcher.received(topics.config("today_gas_m3"))
+
+    db = tmp_path / "history.sqlite3"
+    with open_store(db) as store:
+        writer = HistoryWriter(store)
+        now = datetime.now(ZoneInfo("Europe/Amsterdam")).replace(tzinfo=None)
+        writer.add(received(restamped(raw, now)).telegram, time.time())
+        writer.flush()
+    today = TodayTotals(db, parse_prices({}), None, log)
+    publisher = MqttPublisher(from_section({"url": broker.url}), today=today, retire_after=1)
+    publisher.start()
+    try:
+        with meter(publisher, received(raw)):
+            watcher.wait_for(topics.config("today_gas_m3"), "")
+            watcher.wait_for(topics.state("today/import_kwh"), "0.0")
+    finally:
+        publisher.stop()
+    assert "" not in watcher.received(topics.config("today_import_kwh"))
+    assert json.loads(retained(broker.port)[topics.config("today_import_kwh")])["origin"] == {
+        "name": "p1tui",
+        "sw_version": __version__,
+    }

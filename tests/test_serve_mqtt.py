@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from mqtt_helpers import MOSQUITTO, Broker, Watcher, wait_until
+from mqtt_helpers import MOSQUITTO, Broker, Watcher, free_port, wait_until
 from process_helpers import Command
 from test_link_helpers import restamped, serial_pty, telegram, write_all
 
@@ -39,8 +40,13 @@ def broker(tmp_path: Path) -> Iterator[Broker]:
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    """A config of its own, so the developer's settings are never read."""
-    return {**os.environ, "P1TUI_CONFIG": str(tmp_path / "config.toml")}
+    """A config and a data directory of its own: the developer's settings and history
+    are never touched."""
+    return {
+        **os.environ,
+        "P1TUI_CONFIG": str(tmp_path / "config.toml"),
+        "XDG_DATA_HOME": str(tmp_path),
+    }
 
 
 class Meter:
@@ -83,6 +89,10 @@ def test_serve_publishes_and_sigterm_leaves_offline(broker: Broker, env: dict[st
         finally:
             meter.stop()
     watcher.wait_for(f"{meter.base}/availability", "offline")
+    # Everything the collector sent is with the watcher once its own message is back.
+    watcher.publish("p1tui-test/barrier", "now")
+    watcher.wait_for("p1tui-test/barrier")
+    assert watcher.received(f"{meter.base}/availability") == ["online", "offline"]
     watcher.close()
 
 
@@ -256,3 +266,88 @@ def test_serve_publishes_todays_totals_as_history_reports_them(
         finally:
             meter.stop()
     watcher.close()
+
+
+def test_serve_counts_what_mqtt_dropped_while_the_broker_was_frozen(
+    broker: Broker, env: dict[str, str]
+) -> None:
+    """The built-in meter at 20 times its pace over TCP, a broker frozen with SIGSTOP: the
+    publisher's queue fills and drops, and the stop line says how many."""
+    port = free_port()
+    assert broker.process is not None
+    with (
+        Command("simulate", "--out", f"tcp://127.0.0.1:{port}", "--speed", "20", env=env),
+        serve(env, f"socket://127.0.0.1:{port}", "--mqtt", broker.url) as command,
+    ):
+        command.wait_line("connected to MQTT broker", timeout=TIMEOUT)
+        command.wait_line("link up", timeout=TIMEOUT)
+        broker.process.send_signal(signal.SIGSTOP)
+        try:
+            command.wait_line("does not keep up: dropping messages", timeout=TIMEOUT * 2)
+            assert command.stop(signal.SIGTERM) == 0
+        finally:
+            broker.process.send_signal(signal.SIGCONT)
+    (stopped,) = [line for line in command.lines if " stopped: " in line]
+    found = re.search(r"; MQTT: (\d+) messages? dropped while the broker did not keep up", stopped)
+    assert found, stopped
+    assert int(found.group(1)) > 0
+
+
+def test_the_periodic_summary_counts_mqtt_drops_since_the_start(
+    broker: Broker, env: dict[str, str]
+) -> None:
+    """In process, with the interval cut to half a second: the real reader on the built-in
+    meter's TCP stream, the collector's fan-out, the publisher as ``serve`` wires it."""
+    import io
+    import logging
+
+    from p1tui.collector.listen import ListenAddress
+    from p1tui.collector.log import collector_log
+    from p1tui.collector.service import Collector
+    from p1tui.link.settings import SerialSettings
+    from p1tui.mqtt import from_section, start_mqtt
+
+    out = io.StringIO()
+    log = collector_log(logging.INFO, out)
+    port = free_port()
+    assert broker.process is not None
+    with Command("simulate", "--out", f"tcp://127.0.0.1:{port}", "--speed", "20", env=env):
+        collector = Collector(
+            SerialSettings(f"socket://127.0.0.1:{port}"),
+            ListenAddress("127.0.0.1", 0),
+            log,
+            summary_every=0.5,
+        )
+        publisher = start_mqtt(from_section({"url": broker.url}), collector.fanout, log=log)
+        collector.attach(publisher)
+        stop = threading.Event()
+        collector.start()
+        runner = threading.Thread(target=collector.run_until, args=(stop,), daemon=True)
+        runner.start()
+        pattern = re.compile(r"; MQTT: (\d+) messages? dropped while the broker did not keep up")
+        try:
+            wait_until(lambda: publisher.connected, TIMEOUT, "the connection to the broker")
+            wait_until(lambda: "link up" in out.getvalue(), TIMEOUT, "the meter's telegrams")
+            summaries = wait_until(
+                lambda: [s for s in out.getvalue().splitlines() if "summary:" in s],
+                TIMEOUT,
+                "a first summary",
+            )
+            assert not any(pattern.search(line) for line in summaries)  # nothing lost yet
+            broker.process.send_signal(signal.SIGSTOP)
+            line = wait_until(
+                lambda: [s for s in out.getvalue().splitlines() if "summary:" in s and "MQTT" in s],
+                TIMEOUT * 2,
+                "a summary with MQTT drops",
+            )[0]
+        finally:
+            stop.set()
+            runner.join(TIMEOUT)
+            collector.stop()
+            publisher.stop()
+            broker.process.send_signal(signal.SIGCONT)
+    found = pattern.search(line)
+    assert found, line
+    (stopped,) = [s for s in out.getvalue().splitlines() if " stopped: " in s]
+    # The stop line counts since the start, after the publisher finished: as many or more.
+    assert int(pattern.search(stopped).group(1)) >= int(found.group(1)) > 0

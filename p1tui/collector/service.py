@@ -20,6 +20,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from ..link.events import Diagnosis, LinkEvent, LinkState, StateChanged, TelegramReceived
 from ..link.fanout import FanOut, Subscription
@@ -35,6 +36,16 @@ POLL = 0.5
 LINE_END = b"\r\n"
 """The framer keeps a telegram from ``/`` to its CRC; the meter ends it with CR LF."""
 STOP_TIMEOUT = 3.0
+
+
+class Attached(Protocol):
+    """A consumer of the fan-out that runs on its own (the MQTT publisher)."""
+
+    def join(self, timeout: float) -> None:
+        """Wait until it finished what was queued once the fan-out ended."""
+
+    def report(self) -> str | None:
+        """What it lost so far, for the summary; None when nothing."""
 
 
 class EventConsumer:
@@ -155,6 +166,7 @@ class Collector:
             EventConsumer(self.fanout.subscribe("re-serve"), self._reserve),
         ]
         self.history = history
+        self._attached: list[Attached] = []
         self._recorder: StoreConsumer | None = None
         self._history_queue: Subscription | None = None
         if history is not None:
@@ -167,6 +179,11 @@ class Collector:
     @property
     def address(self) -> str:
         return self.server.address
+
+    def attach(self, consumer: Attached) -> None:
+        """A consumer subscribed to :attr:`fanout` elsewhere: :meth:`stop` waits for it to
+        finish, and the summary says what it lost."""
+        self._attached.append(consumer)
 
     def start(self) -> None:
         self.server.start()
@@ -222,6 +239,10 @@ class Collector:
         lost = [f"{q.name} {q.dropped}" for q in queues if q.dropped]
         if lost:
             text += f"; events lost by slow consumers: {', '.join(lost)}"
+        for consumer in self._attached:
+            report = consumer.report()
+            if report:
+                text += f"; {report}"
         return text
 
     def stop(self) -> None:
@@ -234,6 +255,8 @@ class Collector:
             self._history_queue.close()
         for consumer in self.consumers:
             consumer.join()
+        for attached in self._attached:
+            attached.join(STOP_TIMEOUT)
         summary = self.summary()
         self.server.close(drain=1.0)
         self.log.info("stopped: %s", summary)

@@ -199,6 +199,7 @@ def run(args: argparse.Namespace) -> int:
             prices = parse_prices(loaded.config.section("prices"))
             today = TodayTotals(history.db, prices, history.timezone, log)
             publisher = start_mqtt(mqtt, collector.fanout, log=log, today=today)
+            collector.attach(publisher)  # its drops in the summary
     except (ValueError, TcpServerError, StoreError, StoreLocked) as error:
         if store is not None:
             store.close()

@@ -9,7 +9,8 @@ turns telegrams into messages.
 Every topic is retained, so Home Assistant and any late subscriber get the latest values.
 A reading is sent again only when its value changed, except after a (re)connection, when
 everything is published again, and the discovery configs again whenever Home Assistant
-announces on ``homeassistant/status`` that it came online.
+announces on ``homeassistant/status`` that it came online. The configs of readings the
+meter no longer sends are removed (:mod:`p1tui.mqtt.stale` says which and when).
 """
 
 from __future__ import annotations
@@ -36,10 +37,12 @@ from .readings import (
     discovery_messages,
     meter_device,
     meter_level,
+    readings,
     state_messages,
 )
 from .settings import MqttConfigError, MqttSettings
-from .today import TodayTotals, today_discovery, today_messages
+from .stale import RETIRE_AFTER, StaleConfigs
+from .today import TODAY_KEYS, TodayTotals, today_discovery, today_keys, today_messages
 
 LOG = logging.getLogger("p1tui.mqtt")
 """Where the publisher logs unless given a logger (the collector gives its own)."""
@@ -50,10 +53,13 @@ MAX_QUEUED = 1000
 """Messages paho may hold for a slow broker; past that new ones are dropped (and counted)."""
 OFFLINE_TIMEOUT = 2.0
 """How long stopping waits for the broker to take ``offline``."""
+HEARD_MAX = 4096
+"""Config messages heard from the broker and not yet looked at, at most."""
 
 _ONLINE, _OFFLINE = "online", "offline"
 _DOWN = (LinkState.STALE, LinkState.DISCONNECTED, LinkState.STOPPED)
 _LOGIN_REFUSED = (134, 135)  # "Bad user name or password", "Not authorized"
+_UNSPECIFIED = 128
 
 
 class EventSource(Protocol):
@@ -127,7 +133,10 @@ class MqttPublisher:
         reconnect_max_delay: int = 30,
         log: logging.Logger = LOG,
         today: TodayTotals | None = None,
+        retire_after: float = RETIRE_AFTER,
     ) -> None:
+        """``retire_after``: seconds of reading a reading must be missing before its
+        discovery config is removed (:class:`~p1tui.mqtt.stale.StaleConfigs`)."""
         self.settings = settings
         self._today = today
         """Today's totals from the history store, read on this thread once a minute."""
@@ -143,13 +152,26 @@ class MqttPublisher:
         self._connected = False
         self._refused: str | None = None
         """The last connection problem logged, so a broker that stays away is named once."""
+        self._heard: deque[tuple[str, bytes] | None] = deque(maxlen=HEARD_MAX)
+        """This meter's config topics as the broker sends them; None: a new connection."""
         # Owned by the publisher's thread:
         self._client: mqtt.Client | None = None
         self._topics: MeterTopics | None = None
-        self._latest: tuple[Telegram, Frame] | None = None
+        self._latest: tuple[Telegram, Frame, tuple[str, ...]] | None = None
+        """The newest telegram, its frame and the keys of the readings it carries."""
+        self._arrived: float | None = None
+        """When the newest telegram came, until the stale configs' clock has it."""
+        self._retire_after = retire_after
+        self._stale: StaleConfigs | None = None
+        self._today_keys: tuple[str, ...] = TODAY_KEYS
+        """Today's totals announced, as the last reading of the store said: all of them
+        until it said (or when it cannot say, or when another collector of this meter
+        may be the one with the history), so none is removed for want of knowing."""
         self._pending = False
         self._last_publish: float | None = None
         self._available = False
+        self._announced: tuple[str, mqtt.MQTTMessageInfo] | None = None
+        """The availability last handed to paho on this connection, and its message."""
         self._sent: dict[str, str] = {}
         self._discovered: dict[str, str] = {}
         self._discovery_for: tuple[object, ...] | None = None
@@ -174,6 +196,22 @@ class MqttPublisher:
     @property
     def connected(self) -> bool:
         return self._connected
+
+    def report(self) -> str | None:
+        """What was lost so far, in words for the collector's summary; None when nothing."""
+        lost = []
+        if self.dropped_messages:
+            messages = _count(self.dropped_messages, "message")
+            lost.append(f"{messages} dropped while the broker did not keep up")
+        if self.dropped:
+            events = _count(self.dropped, "link event")
+            lost.append(f"{events} skipped while the publisher fell behind")
+        return f"MQTT: {', '.join(lost)}" if lost else None
+
+    def join(self, timeout: float = 5.0) -> None:
+        """Wait until the thread ends by itself (the link's fan-out ended)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
 
     @property
     def running(self) -> bool:
@@ -228,9 +266,12 @@ class MqttPublisher:
 
     def _handle(self, event: LinkEvent) -> None:
         if isinstance(event, TelegramReceived):
-            if event.telegram is None or not event.frame.valid:
+            telegram = event.telegram
+            if telegram is None or not event.frame.valid:
                 return
-            self._latest = (event.telegram, event.frame)
+            keys = tuple(sensor.key for sensor, _ in readings(telegram))
+            self._latest = (telegram, event.frame, keys)
+            self._arrived = time.monotonic()
             self._pending = True
             self._set_available(True)
         elif isinstance(event, StateChanged):
@@ -242,18 +283,40 @@ class MqttPublisher:
     def _set_available(self, available: bool) -> None:
         if available != self._available:
             self._available = available
-            if self._topics is not None and self._connected:
-                self._publish(self._topics.availability, _ONLINE if available else _OFFLINE)
+            if self._connected:
+                self._announce()
+
+    def _announce(self) -> None:
+        """Publish the availability, keeping the message: stopping then waits for an
+        ``offline`` already sent instead of sending it twice."""
+        client, topics = self._client, self._topics
+        if client is None or topics is None:
+            return
+        payload = _ONLINE if self._available else _OFFLINE
+        info = client.publish(topics.availability, payload, qos=1, retain=True)
+        if info.rc == MQTTErrorCode.MQTT_ERR_SUCCESS:
+            self.published += 1
+            self._announced = (payload, info)
 
     def _service(self, now: float) -> None:
         if self._latest is None:
             return
-        telegram, frame = self._latest
+        telegram, frame, keys = self._latest
         meter = meter_level(telegram, self.settings.meter_name)
         if self._topics is None or self._topics.meter != meter:
             self._open_client(meter)
-        topics = self._topics
-        assert topics is not None
+        topics, stale = self._topics, self._stale
+        assert topics is not None and stale is not None
+        if self._arrived is not None:
+            stale.telegram(keys, self._arrived)
+            stale.seen(self._today_keys)
+            self._arrived = None
+        while self._heard:
+            heard = self._heard.popleft()
+            if heard is None:
+                stale.forget_held()
+            else:
+                stale.heard(*heard)
         if not self._connected:
             return
         # Connected anew, or Home Assistant (re)started: everything again, discovery first.
@@ -264,15 +327,16 @@ class MqttPublisher:
             self._sent.clear()
             self._discovered.clear()
             self._discovery_for = None
-            self._publish(topics.availability, _ONLINE if self._available else _OFFLINE)
+            self._announce()
             if self._today is not None:
                 self._today.due = 0.0
         self._publish_today(telegram, topics, now)
+        self._retire(stale)
         every = self.settings.publish_every
         due = self._last_publish is None or now >= self._last_publish + every
         if not (fresh or (self._pending and due)):
             return
-        taken = self._publish_discovery(telegram, topics)
+        taken = self._publish_discovery(telegram, keys, topics)
         for topic, payload in state_messages(telegram, frame, topics).items():
             if self._sent.get(topic) != payload:
                 if self._publish(topic, payload):
@@ -289,6 +353,7 @@ class MqttPublisher:
         if today is None or now < today.due:
             return
         values = today.read()
+        self._today_keys = TODAY_KEYS if values is None else today_keys(values)
         if values is None:
             return
         device = meter_device(telegram, topics, self.settings.meter_name)
@@ -300,7 +365,27 @@ class MqttPublisher:
             if self._sent.get(topic) != payload and self._publish(topic, payload):
                 self._sent[topic] = payload
 
-    def _publish_discovery(self, telegram: Telegram, topics: MeterTopics) -> bool:
+    def _retire(self, stale: StaleConfigs) -> None:
+        """Remove the configs (and their last values) of readings the meter no longer sends."""
+        removed = []
+        for key, config_topic, state_topic in stale.due():
+            if state_topic is not None and self._publish(state_topic, ""):
+                self._sent.pop(state_topic, None)
+            if not self._publish(config_topic, ""):
+                break  # the queue is full: the rest at a later turn
+            stale.removed(config_topic)
+            self._discovered.pop(config_topic, None)
+            removed.append(key)
+        if removed:
+            self.log.info(
+                "removed %s from Home Assistant that the meter no longer sends: %s",
+                _count(len(removed), "sensor"),
+                ", ".join(removed),
+            )
+
+    def _publish_discovery(
+        self, telegram: Telegram, keys: tuple[str, ...], topics: MeterTopics
+    ) -> bool:
         """Send the configs that changed; False when some were not taken."""
         # The configs change only with the set of readings or the meter's identity.
         shape = (
@@ -309,8 +394,7 @@ class MqttPublisher:
             telegram.dsmr_version,
             telegram.variant,
             tuple((d.channel, d.medium, d.unit, d.equipment_id, d.empty) for d in telegram.mbus),
-            tuple(telegram.phases),
-            tuple(obis for obis, _ in telegram.lines),
+            keys,
         )
         if shape == self._discovery_for:
             return True
@@ -369,6 +453,8 @@ class MqttPublisher:
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         self._client, self._topics = client, topics
+        self._heard.clear()
+        self._stale = StaleConfigs(topics, retire_after=self._retire_after)
         self._sent.clear()
         self._discovered.clear()
         self._discovery_for = None
@@ -387,10 +473,15 @@ class MqttPublisher:
             return
         self._client = self._topics = None
         if self._connected:
-            info = client.publish(topics.availability, _OFFLINE, qos=1, retain=True)
+            said = self._announced
+            if said is not None and said[0] == _OFFLINE:
+                info = said[1]  # the link went down first: offline is on its way
+            else:
+                info = client.publish(topics.availability, _OFFLINE, qos=1, retain=True)
             # When the connection went meanwhile, the broker sends the will instead.
             with contextlib.suppress(RuntimeError, ValueError):
                 info.wait_for_publish(OFFLINE_TIMEOUT)
+        self._announced = None
         self._connected = False  # a disconnection asked for, not one to report
         client.disconnect()
         client.loop_stop()
@@ -411,7 +502,11 @@ class MqttPublisher:
         self._connected = True
         self._refused = None
         self.log.info("connected to MQTT broker %s", self.settings.broker)
-        client.subscribe(f"{self.settings.discovery_prefix}/status", qos=1)
+        self._heard.append(None)  # what the broker holds comes again
+        stale = self._stale
+        assert stale is not None
+        # The configs at QoS 0: the broker sends all it holds at once, without a window.
+        client.subscribe([(self._status_topic, 1), (stale.filter, 0)])
         self._resync.set()
 
     def _log_refusal(self, reason: ReasonCode) -> None:
@@ -466,14 +561,28 @@ class MqttPublisher:
     ) -> None:
         was_connected, self._connected = self._connected, False
         if was_connected and not self._stopping.is_set():
+            # paho says "Unspecified error" for a connection that just broke: no news.
+            detail = "" if reason.value == _UNSPECIFIED else f" ({reason})"
             self.log.warning(
-                "lost the connection to MQTT broker %s (%s); reconnecting",
+                "lost the connection to MQTT broker %s%s; reconnecting",
                 self.settings.broker,
-                reason,
+                detail,
             )
 
     def _on_message(
         self, _client: mqtt.Client, _userdata: object, message: mqtt.MQTTMessage
     ) -> None:
-        if message.payload.strip().lower() == b"online":
-            self._rediscover.set()
+        if message.topic == self._status_topic:
+            if message.payload.strip().lower() == b"online":
+                self._rediscover.set()
+        else:
+            self._heard.append((message.topic, message.payload))
+
+    @property
+    def _status_topic(self) -> str:
+        """Where Home Assistant says it came online (its birth message)."""
+        return f"{self.settings.discovery_prefix}/status"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"

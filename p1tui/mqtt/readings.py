@@ -317,7 +317,8 @@ def _mbus_device(device: MBusDevice, topics: MeterTopics) -> dict[str, object]:
     return block
 
 
-_ORIGIN = {"name": "p1tui", "sw_version": __version__}
+ORIGIN = {"name": "p1tui", "sw_version": __version__}
+"""Who wrote a discovery config (Home Assistant shows it)."""
 
 
 def discovery_messages(
@@ -338,7 +339,7 @@ def discovery_messages(
             "state_topic": topics.state(sensor.key),
             "availability_topic": topics.availability,
             "device": meter if sensor.channel is None else mbus[sensor.channel],
-            "origin": _ORIGIN,
+            "origin": ORIGIN,
         }
         if sensor.unit:
             config["unit_of_measurement"] = sensor.unit

@@ -18,7 +18,7 @@ from ..store import Store, StoreError, open_store
 from ..store.periods import period_of, store_zone
 from ..store.prices import Prices
 from ..store.report import summary
-from .readings import MeterTopics
+from .readings import ORIGIN, MeterTopics
 
 EVERY = 60.0
 """Seconds between two readings of today's totals."""
@@ -37,6 +37,20 @@ _SENSORS = {
     # A monetary sensor takes state_class total only (a day's cost falls with export credit).
     "cost": ("Cost today", {"device_class": "monetary", "state_class": "total"}),
 }
+
+
+def _object_id(key: str) -> str:
+    """The discovery object ID of one total (``today_import_kwh``)."""
+    return f"today_{key}"
+
+
+TODAY_KEYS = tuple(_object_id(key) for key in _SENSORS)
+"""The discovery object IDs of every total."""
+
+
+def today_keys(values: dict[str, float | str]) -> tuple[str, ...]:
+    """The discovery object IDs of the totals in ``values``."""
+    return tuple(_object_id(key) for key in _SENSORS if key in values)
 
 
 def today_values(result: dict) -> dict[str, float | str]:
@@ -77,15 +91,16 @@ def today_discovery(
             continue
         config: dict[str, object] = {
             "name": name,
-            "unique_id": f"{topics.device_id}_today_{key}",
+            "unique_id": f"{topics.device_id}_{_object_id(key)}",
             "state_topic": today_topic(topics, key),
             "availability_topic": topics.availability,
             "device": device,
+            "origin": ORIGIN,
             **classes,
         }
         if key == "cost":
             config["unit_of_measurement"] = values["currency"]
-        messages[topics.config(f"today_{key}")] = json.dumps(config, ensure_ascii=False)
+        messages[topics.config(_object_id(key))] = json.dumps(config, ensure_ascii=False)
     return messages
 
 
