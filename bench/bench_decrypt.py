@@ -7,10 +7,11 @@ Run from the repository root::
 
 Both libraries in the same process on the same frames: the built-in meter's Luxembourg
 Smarty telegrams, each encrypted with security 0x30 (AES-128-GCM with a 12-byte tag),
-every one different (new time stamp, powers, frame counter). p1tui: ``Decryptor.feed``
-(tag checked) + ``Framer.feed`` + ``parse``. dsmr_parser: ``TelegramParser`` with its
-``SAGEMCOM_T210_D_R`` specification, which decrypts (dlms_cosem, tag checked) and parses
-the hex string of one frame; it does no framing of a byte stream, so this is its best case.
+every one different (new time stamp, powers, frame counter). p1tui: a ``Decoder`` with
+the ``Decryptor`` in front (tag checked), as a link reads the meter. dsmr_parser:
+``TelegramParser`` with its ``SAGEMCOM_T210_D_R`` specification, which decrypts
+(dlms_cosem, tag checked) and parses the hex string of one frame; it does no framing of a
+byte stream, so this is its best case.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from bench_common import interleaved
 from dsmr_parser import telegram_specifications
 from dsmr_parser.parsers import TelegramParser
 
-from p1tui.dsmr import Framer, parse
+from p1tui.dsmr import Decoder
 from p1tui.dsmr.decryptor import Decryptor
 from p1tui.dsmr.dlms import MeterKeys
 from p1tui.sim.simulator import Simulator
@@ -41,12 +42,11 @@ def frames(count: int) -> list[bytes]:
 
 def p1tui_run(data: list[bytes]) -> Callable[[], int]:
     def run() -> int:
-        decryptor, framer = Decryptor(KEYS), Framer()
+        decoder = Decoder(Decryptor(KEYS))
         n = 0
         for frame_bytes in data:
-            for frame in framer.feed(decryptor.feed(frame_bytes)):
-                assert frame.valid
-                parse(frame)
+            for frame, telegram in decoder.feed(frame_bytes):
+                assert frame.valid and telegram is not None
                 n += 1
         return n
 
