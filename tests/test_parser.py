@@ -362,3 +362,17 @@ def test_unchanged_sections_are_shared_but_equal_values_with_other_digits_are_no
     d = gas_and_register("00012.500", "000001.000")
     assert str(d.mbus[0].reading) == "12.500"
     assert str(d.energy_import_kwh.total) == "1.000"
+
+
+def test_every_meaning_says_what_it_feeds_when_its_line_changes() -> None:
+    """The parser patches the last telegram through _PATCH: a meaning missing there would
+    raise, and a field no meaning feeds would stay as the first telegram had it."""
+    from p1tui.dsmr.parser import _PATCH, _TABLE, _TELEGRAM_FIELDS
+
+    assert set(_PATCH) == {key for key, _ in _TABLE.values()}
+    fed: set[str] = set()
+    for target in _PATCH.values():
+        indexes = [target] if isinstance(target, int) else [index for index, _ in target]
+        fed.update(_TELEGRAM_FIELDS[index] for index in indexes)
+    not_from_lines = {"header", "lines", "crc_status", "crc_received", "crc_computed"}
+    assert fed == set(_TELEGRAM_FIELDS) - not_from_lines

@@ -722,8 +722,8 @@ _VARIANT = _section("variant", lambda f, b, args: detect_variant(args[0], f, arg
 def _patch_table() -> dict[Key, int | tuple[_Section, ...]]:
     """Every key of the table: the field it is (an index), or the sections it feeds."""
     table: dict[Key, int | tuple[_Section, ...]] = dict.fromkeys(
-        (key for key, _ in _TABLE.values()), ()
-    )  # registers x.8.5 to x.8.9 feed nothing
+        (_key("register", d, t) for d in (1, 2) for t in range(5, 10)), ()
+    )  # registers x.8.5 to x.8.9 are read but feed no field
     for name in (
         "timestamp",
         "tariff",
