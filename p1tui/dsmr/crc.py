@@ -63,19 +63,13 @@ def crc16_arc_python(data: bytes | bytearray | memoryview, crc: int = 0) -> int:
     return crc
 
 
-def _compiled() -> Callable[[bytes], int] | None:
+def _compiled() -> Callable[[bytes | bytearray | memoryview], int] | None:
     try:
         from fastcrc import crc16  # noqa: PLC0415 - optional accelerator
     except ImportError:
         return None
-    return crc16.arc
+    return crc16.arc  # takes bytes, bytearray and memoryview alike
 
 
-_fast = _compiled()
-
-
-def crc16_arc(data: bytes | bytearray | memoryview) -> int:
-    """Return the CRC-16/ARC of ``data``."""
-    if _fast is not None:
-        return _fast(bytes(data))
-    return crc16_arc_python(data)
+crc16_arc: Callable[[bytes | bytearray | memoryview], int] = _compiled() or crc16_arc_python
+"""Return the CRC-16/ARC of ``data``: fastcrc's where it is installed, else pure Python."""
