@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from ..dsmr import Decoder
@@ -62,13 +62,15 @@ PRICES = Prices(
 )  # fmt: skip
 
 
-def demo_history(db: Path, settings: SimulatorSettings = DEMO) -> None:
-    """The demo meter's whole day (the screenshots' day) recorded into ``db``."""
-    day = replace(settings, start=settings.start[:11] + "00:00:00" + settings.start[19:])
+def demo_history(db: Path, settings: SimulatorSettings = DEMO, minutes: int = MINUTES) -> None:
+    """The demo meter's day so far (up to the screenshots' moment) recorded into ``db``."""
+    start = datetime.fromisoformat(settings.start)
+    midnight = start.replace(hour=0, minute=0, second=0)
+    so_far = int((start - midnight).total_seconds()) + minutes * 60
     with open_store(db) as store:
         writer = HistoryWriter(store)
         decoder = Decoder()
-        for raw in iter_telegrams(day, 86_400):
+        for raw in iter_telegrams(replace(settings, start=midnight.isoformat()), so_far):
             for _frame, telegram in decoder.feed(raw):
                 if telegram is not None:
                     writer.add(telegram, 0.0)
