@@ -77,6 +77,38 @@ def test_a_fresh_stores_first_and_last_hour_are_marked_partial(fresh, capsys) ->
     assert round(sum(known), 3) == result["import_kwh"]["total"]
 
 
+def test_a_fresh_stores_figures_count_from_its_first_reading(fresh, capsys) -> None:
+    """The note says the figures count from the first reading: so do they, in the day's
+    totals and in its first (partial) hour, to the last counter."""
+    db, _stamps = fresh
+    raw = sim_bytes(f"{ZONE_DAY}T14:37:20+02:00", 720)
+    first, *_, last = telegrams(raw)
+    result = json.loads(_history(db, capsys, "--format", "json"))
+    for key, name in (("import_kwh", "energy_import_kwh"), ("export_kwh", "energy_export_kwh")):
+        moved = getattr(last, name).total - getattr(first, name).total
+        assert result[key]["total"] == float(moved), key
+    first_hour_end = parse_iso(f"{ZONE_DAY}T15:00:00+02:00")
+    at_hour_end = [t for t in telegrams(raw) if t.timestamp.timestamp() <= first_hour_end][-1]
+    for key, name in (("import_kwh", "energy_import_kwh"), ("export_kwh", "energy_export_kwh")):
+        moved = getattr(at_hour_end, name).total - getattr(first, name).total
+        assert result["hours"][14][key] == float(moved), key
+    assert result["hours"][14]["export_kwh"] > 0  # the June sun: not a test of zeros
+
+
+def test_a_fresh_stores_gas_counts_from_its_first_reading(tmp_path: Path, capsys) -> None:
+    """A DSMR 5 gas meter's first reading (every 5 minutes) starts the count, not the
+    last one of its first hour."""
+    raw = sim_bytes(f"{ZONE_DAY}T10:30:00+02:00", 2700, variant="nl5")  # to 11:15
+    db = _import(tmp_path, raw)
+    gas = [(t.mbus[0].timestamp.timestamp(), t.mbus[0].reading) for t in telegrams(raw)]
+    first, last = gas[0][1], gas[-1][1]
+    at_eleven = [value for ts, value in gas if ts <= parse_iso(f"{ZONE_DAY}T11:00:00+02:00")][-1]
+    assert at_eleven > first  # the sample house heats water then: not a test of zeros
+    result = json.loads(_history(db, capsys, "--format", "json"))
+    assert result["gas_m3"] == float(last - first)
+    assert result["hours"][10]["gas_m3"] == float(at_eleven - first)
+
+
 def test_a_fresh_stores_first_day_is_marked_partial_in_its_week(fresh, capsys) -> None:
     db, stamps = fresh
     capsys.readouterr()
