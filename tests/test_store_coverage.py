@@ -223,4 +223,17 @@ def test_another_meter_after_a_gap_is_not_counted_across_it(tmp_path: Path, caps
     assert [hour for hour, note in notes.items() if note] == ["13"]  # it starts at 13:20
     assert all(result["hours"][h]["import_kwh"] is None for h in (10, 11, 12))
     table = " ".join(_history(db, capsys).split())
-    assert "another meter after it: nothing counted for it." in table
+    assert "another meter or restarted counters after it: nothing counted for it." in table
+
+
+def test_restarted_counters_after_a_gap_are_not_called_another_meter(
+    tmp_path: Path, capsys
+) -> None:
+    """The same meter (same equipment ID) whose counters start again lower after a gap:
+    the note must not say a meter was swapped that was not."""
+    before = sim_bytes(f"{ZONE_DAY}T00:00:00+02:00", 360 * 10, seed=1)  # to 10:00
+    after = sim_bytes(f"{ZONE_DAY}T13:20:00+02:00", 360, seed=1)  # from the same counters
+    assert next(telegrams(before)).equipment_id == next(telegrams(after)).equipment_id
+    db = _import(tmp_path, before + after)
+    table = " ".join(_history(db, capsys).split())
+    assert "nothing counted for it." in table and "another meter after it" not in table

@@ -385,7 +385,10 @@ def coverage_notes(result: dict, period: Period, mark: str = "*") -> list[str]:
     for gap in gaps:
         span = f"no readings from {_clock(gap['from'], period)} to {_clock(gap['to'], period)}"
         if not gap["counted"]:
-            lines.append(f"{marked}Gap: {span}, another meter after it: nothing counted for it.")
+            lines.append(
+                f"{marked}Gap: {span}, another meter or restarted counters after it: "
+                "nothing counted for it."
+            )
         elif _part_of(gap["from"], result, period) == _part_of(gap["to"], result, period):
             lines.append(
                 f"Gap: {span}. What the counters moved across it is in the {name} it lies in."
