@@ -11,6 +11,7 @@ import csv
 import io
 import json
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -237,3 +238,42 @@ def test_restarted_counters_after_a_gap_are_not_called_another_meter(
     db = _import(tmp_path, before + after)
     table = " ".join(_history(db, capsys).split())
     assert "nothing counted for it." in table and "another meter after it" not in table
+
+
+def _many_gaps(seeds: tuple[int, ...]) -> list[bytes]:
+    """Five minutes of a 10 s meter from 22:00:30 the evening before, then from 01:00:30,
+    02:00:30, 03:00:30 and 04:00:30 (no reading on the hour: each gap ends inside an
+    hour, where an hour row shows it): four gaps, the first reaching back out of the
+    day. ``seeds``: the meter of each stretch (one seed: one meter read throughout)."""
+    starts = ["2026-06-20T22:00", *(f"{ZONE_DAY}T0{h}:00" for h in range(1, 5))]
+    if len(seeds) == 1:
+        raw = sim_bytes(f"{starts[0]}:30+02:00", 6 * 60 * 6 + 30, seed=seeds[0])
+        return [t for h in range(5) for t in raw[360 * (h + 2 if h else 0) :][:30]]
+    return [
+        t
+        for start, seed in zip(starts, seeds, strict=True)
+        for t in sim_bytes(f"{start}:30+02:00", 30, seed=seed)
+    ]
+
+
+def test_many_gaps_count_their_hours_inside_the_period(tmp_path: Path, capsys) -> None:
+    raw = _many_gaps((1,))
+    stamps = _stamps(raw)
+    db = _import(tmp_path, raw)
+    result = json.loads(_history(db, capsys, "--format", "json"))
+    assert len(result["coverage"]["gaps"]) == 4
+    day_start = parse_iso(f"{ZONE_DAY}T00:00:00+02:00")
+    breaks = [(a, b) for a, b in pairwise(stamps) if b - a > 300]
+    inside = sum(b - max(a, day_start) for a, b in breaks) / 3600
+    table = " ".join(_history(db, capsys).split())
+    assert f"4 gaps without readings, {inside:.1f} hours in all" in table
+    assert "What the counters moved across them is in the totals" in table
+
+
+def test_many_gaps_between_other_meters_do_not_claim_a_share(tmp_path: Path, capsys) -> None:
+    db = _import(tmp_path, _many_gaps((1, 2, 3, 4, 5)))
+    result = json.loads(_history(db, capsys, "--format", "json"))
+    assert [gap["counted"] for gap in result["coverage"]["gaps"]] == [False] * 4
+    table = " ".join(_history(db, capsys).split())
+    assert "4 gaps without readings" in table
+    assert "moved across them is in the totals" not in table
