@@ -6,9 +6,10 @@ did not send is null; a line sent with no entries gives ``[]`` or ``{}``.
 
 The writer is hand-made rather than ``json.dumps`` of a dict: the standard encoder cannot
 write a Decimal as a number, and at one telegram a second on a Pi (or 100,000 in a
-capture) the cost matters. A :class:`JsonWriter` remembers each data line's entry in
-``objects``, since from one telegram to the next most lines are sent unchanged; one
-writer serves one stream, and :func:`to_json` uses a fresh one.
+capture) the cost matters. A :class:`JsonWriter` keeps the last telegram's JSON in
+pieces and writes again only what changed, since from one telegram to the next most
+lines are sent unchanged; one writer serves one stream, and :func:`to_json` uses a fresh
+one.
 """
 
 from __future__ import annotations
@@ -226,7 +227,7 @@ class JsonWriter:
     Not thread-safe: one writer per stream (``p1tui decode`` makes one per input).
     """
 
-    __slots__ = ("_entries", "_heads", "_last", "_lines", "_objects", "_parts", "_unknown")
+    __slots__ = ("_entries", "_heads", "_last", "_lines", "_parts", "_unknown")
 
     def __init__(self) -> None:
         self._parts = _SKELETON.copy()
@@ -236,9 +237,6 @@ class JsonWriter:
         self._lines: tuple[tuple[str, str], ...] | None = None
         self._entries: list[str] = []
         """The last telegram's ``objects`` entries, one per line."""
-        self._objects = _Memo(self._entry)
-        """Data line -> its entry in ``objects``: a line that comes back (a power that
-        returns to a value it had) is not written again."""
         self._heads = _Memo(_entry_head)
         """OBIS code -> the start of its entries."""
         self._unknown = _Memo(_unknown)
@@ -269,13 +267,13 @@ class JsonWriter:
         last = self._lines
         entries = self._entries
         if last is None or len(lines) != len(last):
-            entries[:] = map(self._objects.__getitem__, lines)
+            entries[:] = map(self._entry, lines)
             self._parts[_UNKNOWN] = self._unknown[tuple(map(_obis_of, lines))]
         else:
             same_codes = True
             for i in compress(range(len(lines)), map(is_not, lines, last)):
                 line = lines[i]
-                entries[i] = self._objects[line]
+                entries[i] = self._entry(line)
                 same_codes = same_codes and line[0] == last[i][0]
             if not same_codes:
                 self._parts[_UNKNOWN] = self._unknown[tuple(map(_obis_of, lines))]
