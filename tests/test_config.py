@@ -120,6 +120,7 @@ def test_readme_lists_every_section_and_key():
     text = README.read_text(encoding="utf-8")
     part = text[text.index("## The config file") :]
     example = part[part.index("```toml\n") : part.index("\n```\n")]
+    assert "\n## " not in example, "the example's code block runs into the next section"
     listed: dict[str, set[str]] = {}
     section = None
     for line in example.splitlines():

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -75,6 +76,38 @@ def test_a_fresh_stores_first_and_last_hour_are_marked_partial(fresh, capsys) ->
     # Nothing left out: the day is the sum of its (partial) hours.
     known = [h["import_kwh"] for h in result["hours"] if h["import_kwh"] is not None]
     assert round(sum(known), 3) == result["import_kwh"]["total"]
+
+
+def test_a_fresh_stores_figures_count_from_its_first_reading(fresh, capsys) -> None:
+    """The note says the figures count from the first reading: so do they, in the day's
+    totals and in its first (partial) hour, to the last counter."""
+    db, _stamps = fresh
+    raw = sim_bytes(f"{ZONE_DAY}T14:37:20+02:00", 720)
+    first, *_, last = telegrams(raw)
+    result = json.loads(_history(db, capsys, "--format", "json"))
+    for key, name in (("import_kwh", "energy_import_kwh"), ("export_kwh", "energy_export_kwh")):
+        moved = getattr(last, name).total - getattr(first, name).total
+        assert result[key]["total"] == float(moved), key
+    first_hour_end = parse_iso(f"{ZONE_DAY}T15:00:00+02:00")
+    at_hour_end = [t for t in telegrams(raw) if t.timestamp.timestamp() <= first_hour_end][-1]
+    for key, name in (("import_kwh", "energy_import_kwh"), ("export_kwh", "energy_export_kwh")):
+        moved = getattr(at_hour_end, name).total - getattr(first, name).total
+        assert result["hours"][14][key] == float(moved), key
+    assert result["hours"][14]["export_kwh"] > 0  # the June sun: not a test of zeros
+
+
+def test_a_fresh_stores_gas_counts_from_its_first_reading(tmp_path: Path, capsys) -> None:
+    """A DSMR 5 gas meter's first reading (every 5 minutes) starts the count, not the
+    last one of its first hour."""
+    raw = sim_bytes(f"{ZONE_DAY}T10:30:00+02:00", 2700, variant="nl5")  # to 11:15
+    db = _import(tmp_path, raw)
+    gas = [(t.mbus[0].timestamp.timestamp(), t.mbus[0].reading) for t in telegrams(raw)]
+    first, last = gas[0][1], gas[-1][1]
+    at_eleven = [value for ts, value in gas if ts <= parse_iso(f"{ZONE_DAY}T11:00:00+02:00")][-1]
+    assert at_eleven > first  # the sample house heats water then: not a test of zeros
+    result = json.loads(_history(db, capsys, "--format", "json"))
+    assert result["gas_m3"] == float(last - first)
+    assert result["hours"][10]["gas_m3"] == float(at_eleven - first)
 
 
 def test_a_fresh_stores_first_day_is_marked_partial_in_its_week(fresh, capsys) -> None:
@@ -191,4 +224,56 @@ def test_another_meter_after_a_gap_is_not_counted_across_it(tmp_path: Path, caps
     assert [hour for hour, note in notes.items() if note] == ["13"]  # it starts at 13:20
     assert all(result["hours"][h]["import_kwh"] is None for h in (10, 11, 12))
     table = " ".join(_history(db, capsys).split())
-    assert "another meter after it: nothing counted for it." in table
+    assert "another meter or restarted counters after it: nothing counted for it." in table
+
+
+def test_restarted_counters_after_a_gap_are_not_called_another_meter(
+    tmp_path: Path, capsys
+) -> None:
+    """The same meter (same equipment ID) whose counters start again lower after a gap:
+    the note must not say a meter was swapped that was not."""
+    before = sim_bytes(f"{ZONE_DAY}T00:00:00+02:00", 360 * 10, seed=1)  # to 10:00
+    after = sim_bytes(f"{ZONE_DAY}T13:20:00+02:00", 360, seed=1)  # from the same counters
+    assert next(telegrams(before)).equipment_id == next(telegrams(after)).equipment_id
+    db = _import(tmp_path, before + after)
+    table = " ".join(_history(db, capsys).split())
+    assert "nothing counted for it." in table and "another meter after it" not in table
+
+
+def _many_gaps(seeds: tuple[int, ...]) -> list[bytes]:
+    """Five minutes of a 10 s meter from 22:00:30 the evening before, then from 01:00:30,
+    02:00:30, 03:00:30 and 04:00:30 (no reading on the hour: each gap ends inside an
+    hour, where an hour row shows it): four gaps, the first reaching back out of the
+    day. ``seeds``: the meter of each stretch (one seed: one meter read throughout)."""
+    starts = ["2026-06-20T22:00", *(f"{ZONE_DAY}T0{h}:00" for h in range(1, 5))]
+    if len(seeds) == 1:
+        raw = sim_bytes(f"{starts[0]}:30+02:00", 6 * 60 * 6 + 30, seed=seeds[0])
+        return [t for h in range(5) for t in raw[360 * (h + 2 if h else 0) :][:30]]
+    return [
+        t
+        for start, seed in zip(starts, seeds, strict=True)
+        for t in sim_bytes(f"{start}:30+02:00", 30, seed=seed)
+    ]
+
+
+def test_many_gaps_count_their_hours_inside_the_period(tmp_path: Path, capsys) -> None:
+    raw = _many_gaps((1,))
+    stamps = _stamps(raw)
+    db = _import(tmp_path, raw)
+    result = json.loads(_history(db, capsys, "--format", "json"))
+    assert len(result["coverage"]["gaps"]) == 4
+    day_start = parse_iso(f"{ZONE_DAY}T00:00:00+02:00")
+    breaks = [(a, b) for a, b in pairwise(stamps) if b - a > 300]
+    inside = sum(b - max(a, day_start) for a, b in breaks) / 3600
+    table = " ".join(_history(db, capsys).split())
+    assert f"4 gaps without readings, {inside:.1f} hours in all" in table
+    assert "What the counters moved across them is in the totals" in table
+
+
+def test_many_gaps_between_other_meters_do_not_claim_a_share(tmp_path: Path, capsys) -> None:
+    db = _import(tmp_path, _many_gaps((1, 2, 3, 4, 5)))
+    result = json.loads(_history(db, capsys, "--format", "json"))
+    assert [gap["counted"] for gap in result["coverage"]["gaps"]] == [False] * 4
+    table = " ".join(_history(db, capsys).split())
+    assert "4 gaps without readings" in table
+    assert "moved across them is in the totals" not in table

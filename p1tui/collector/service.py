@@ -28,6 +28,7 @@ from ..link.reader import Reader
 from ..link.settings import SourceSettings
 from ..link.tcp_server import ClientEvent, TcpServer
 from ..store import HistoryWriter, StoreConsumer, StoreError, open_store
+from ..words import count
 from .listen import ListenAddress
 
 SUMMARY_EVERY = 15 * 60.0
@@ -210,7 +211,7 @@ class Collector:
             if time.monotonic() >= next_summary:
                 next_summary += self.summary_every
                 now = (self.journal.telegrams, self.journal.crc_failures)
-                recent = _count(now[0] - counted[0], "telegram")
+                recent = count(now[0] - counted[0], "telegram")
                 minutes = self.summary_every / 60
                 period = f"{minutes:g} min" if minutes >= 1 else f"{self.summary_every:g} s"
                 self.log.info(
@@ -226,13 +227,13 @@ class Collector:
         """Telegrams, CRC failures, clients and what consumers lost, since the start."""
         journal = self.journal
         text = (
-            f"{_count(journal.telegrams, 'telegram')}, "
+            f"{count(journal.telegrams, 'telegram')}, "
             f"{journal.crc_failures} with a failed CRC, "
-            f"{_count(self.server.clients, 'client')}"
+            f"{count(self.server.clients, 'client')}"
         )
         if self.history is not None:
             minutes = self._minutes_written()
-            text += f", {'?' if minutes is None else _count(minutes, 'minute')} written"
+            text += f", {'?' if minutes is None else count(minutes, 'minute')} written"
         queues = [c.subscription for c in self.consumers]
         if self._history_queue is not None:
             queues.append(self._history_queue)
@@ -298,7 +299,3 @@ class Collector:
             self.log.info("client %s disconnected (%d connected)", event.address, event.clients)
         else:
             self.log.warning("client %s dropped: %s", event.address, event.reason)
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'s' if number != 1 else ''}"

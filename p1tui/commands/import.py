@@ -13,6 +13,7 @@ from ..dsmr.dlms import decryptor_for
 from ..keys import add_key_options, meter_keys
 from ..store import HistoryWriter
 from ..store.periods import local_date, zone_info
+from ..words import count
 from .history_db import add_db_option, database_errors, history_settings, open_history, read_config
 from .termination import sigterm_as_ctrl_c
 
@@ -73,26 +74,22 @@ def _add(decoded: list[Decoded], writer: HistoryWriter, tally: Tally, now: float
             tally.hours.add(int(stamp.timestamp()) // 3600)
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'s' if number != 1 else ''}"
-
-
 def _summary(writer: HistoryWriter, tally: Tally, stats: list[FramerStats], zone: str) -> str:
     """One line: telegrams read, minutes new to the store and already in it, days, CRC."""
     days = tally.days(zone)
     failures = sum(s.crc_failures for s in stats)
     text = (
-        f"{_count(writer.telegrams, 'telegram')} read, "
-        f"{_count(writer.minutes_new, 'minute')} new, "
+        f"{count(writer.telegrams, 'telegram')} read, "
+        f"{count(writer.minutes_new, 'minute')} new, "
         f"{writer.minutes_known} already in the store"
         + (" (not counted again)" if writer.minutes_known else "")
-        + f", {_count(len(days), 'day')} covered"
+        + f", {count(len(days), 'day')} covered"
     )
     if days:
         text += f" ({days[0]}" + (f" to {days[-1]})" if len(days) > 1 else ")")
     if writer.skipped:
         text += f", {writer.skipped} without time stamp or counters skipped"
-    return text + f", {_count(failures, 'CRC failure')}"
+    return text + f", {count(failures, 'CRC failure')}"
 
 
 def run(args: argparse.Namespace) -> int:

@@ -31,6 +31,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from ..config import private_file_warning
 from ..dsmr import Frame, Telegram
 from ..link.events import LinkEvent, LinkState, StateChanged, TelegramReceived
+from ..words import count
 from .readings import (
     UNNAMED,
     MeterTopics,
@@ -201,10 +202,10 @@ class MqttPublisher:
         """What was lost so far, in words for the collector's summary; None when nothing."""
         lost = []
         if self.dropped_messages:
-            messages = _count(self.dropped_messages, "message")
+            messages = count(self.dropped_messages, "message")
             lost.append(f"{messages} dropped while the broker did not keep up")
         if self.dropped:
-            events = _count(self.dropped, "link event")
+            events = count(self.dropped, "link event")
             lost.append(f"{events} skipped while the publisher fell behind")
         return f"MQTT: {', '.join(lost)}" if lost else None
 
@@ -379,7 +380,7 @@ class MqttPublisher:
         if removed:
             self.log.info(
                 "removed %s from Home Assistant that the meter no longer sends: %s",
-                _count(len(removed), "sensor"),
+                count(len(removed), "sensor"),
                 ", ".join(removed),
             )
 
@@ -582,7 +583,3 @@ class MqttPublisher:
     def _status_topic(self) -> str:
         """Where Home Assistant says it came online (its birth message)."""
         return f"{self.settings.discovery_prefix}/status"
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"

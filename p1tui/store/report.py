@@ -341,8 +341,11 @@ MAX_GAP_LINES = 3
 """More gaps than this in a period are told in one line (the longest named)."""
 
 
-def _seconds(gap: dict) -> float:
-    return (datetime.fromisoformat(gap["to"]) - datetime.fromisoformat(gap["from"])).total_seconds()
+def _seconds_in(gap: dict, period: Period) -> float:
+    """How long the gap lasts inside the period (a gap may begin before it or end after)."""
+    start = max(datetime.fromisoformat(gap["from"]).timestamp(), period.start)
+    end = min(datetime.fromisoformat(gap["to"]).timestamp(), period.end)
+    return max(0.0, end - start)
 
 
 def _part_of(stamp: str, result: dict, period: Period) -> int:
@@ -373,19 +376,26 @@ def coverage_notes(result: dict, period: Period, mark: str = "*") -> list[str]:
         )
     gaps = coverage["gaps"]
     if len(gaps) > MAX_GAP_LINES:
-        hours = sum(_seconds(gap) for gap in gaps) / 3600
-        longest = max(gaps, key=_seconds)
-        lines.append(
+        hours = sum(_seconds_in(gap, period) for gap in gaps) / 3600
+        longest = max(gaps, key=lambda gap: _seconds_in(gap, period))
+        text = (
             f"{len(gaps)} gaps without readings, {hours:.1f} hours in all, the longest from "
-            f"{_clock(longest['from'], period)} to {_clock(longest['to'], period)}. What the "
-            f"counters moved across them is in the totals, shared by time with the {name}s "
-            "at their ends."
+            f"{_clock(longest['from'], period)} to {_clock(longest['to'], period)}."
         )
+        if any(gap["counted"] for gap in gaps):
+            text += (
+                " What the counters moved across them is in the totals, shared by time "
+                f"with the {name}s at their ends."
+            )
+        lines.append(text)
         gaps = [gap for gap in gaps if not gap["counted"]][:MAX_GAP_LINES]
     for gap in gaps:
         span = f"no readings from {_clock(gap['from'], period)} to {_clock(gap['to'], period)}"
         if not gap["counted"]:
-            lines.append(f"{marked}Gap: {span}, another meter after it: nothing counted for it.")
+            lines.append(
+                f"{marked}Gap: {span}, another meter or restarted counters after it: "
+                "nothing counted for it."
+            )
         elif _part_of(gap["from"], result, period) == _part_of(gap["to"], result, period):
             lines.append(
                 f"Gap: {span}. What the counters moved across it is in the {name} it lies in."

@@ -143,8 +143,14 @@ def electricity(
     """
     found = []
     columns = "cts, i1, i2, i0, e1, e2, e0, coalesce(first_ts, cts)"
-    for (series,) in conn.execute("SELECT id FROM series WHERE slot = 0 ORDER BY id").fetchall():
-        rows = conn.execute(
+    # A row holds the counters at its end: the series' first reading (its row in
+    # ``series``) is where what the meter moved in its first minute or hour starts.
+    for series, *first in conn.execute(
+        "SELECT id, first_ts, c1, c2, c3, c4, c5, c6, first_ts FROM series "
+        "WHERE slot = 0 ORDER BY id"
+    ).fetchall():
+        rows = [tuple(first)]
+        rows += conn.execute(
             f"SELECT {columns} FROM {table} WHERE series = ? AND t >= ? AND t < ? "
             "AND cts IS NOT NULL AND (t + 60) % ? = 0",
             (series, start - 3600, end + 3600, ending_every),
@@ -173,14 +179,17 @@ def mbus(conn: sqlite3.Connection, medium: str, start: int, end: int, step: int)
     """Every M-Bus meter of ``medium`` (gas, water...), on whichever channel it was.
 
     Only the last reading of each ``step`` (60 or 3600 s) is read: the values at the
-    boundaries the caller asks for are all there, for a fraction of the rows.
+    boundaries the caller asks for are all there, for a fraction of the rows. The
+    series' first reading is read too: what the meter moved in its first step starts there.
     """
     found = []
-    for (series,) in conn.execute(
-        "SELECT id FROM series WHERE slot > 0 AND medium = ? ORDER BY id", (medium,)
+    for series, *first in conn.execute(
+        "SELECT id, first_ts, c1 FROM series WHERE slot > 0 AND medium = ? ORDER BY id",
+        (medium,),
     ).fetchall():
+        rows = [tuple(first)]
         # A bare column next to max() comes from the row holding the max (SQLite).
-        rows = conn.execute(
+        rows += conn.execute(
             "SELECT max(t), value FROM mbus WHERE series = ? AND t > ? AND t <= ? "
             "GROUP BY (t - 1) / ?",
             (series, start, end, step),

@@ -130,9 +130,9 @@ class P1App(App[None]):
         self.history_access = history_access
         """Where the History screen reads (None: no history configured)."""
         self.record_into = record_into
+        """The history a real meter's telegrams are recorded into (None: never record)."""
         self.attached_history = attached_history
         """The History screen's store while the link is a collector (None: the own one)."""
-        """The history a real meter's telegrams are recorded into (None: never record)."""
         self.recorder: Recorder | None = None
         self.exit_on_signals = exit_on_signals
         self._resume_after_detect = False

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from conftest import events_from, plain, publish, screen_text, wait_until
-from textual.pilot import Pilot
 
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from store_helpers import sim_bytes, write_capture
@@ -152,10 +150,11 @@ async def test_hours_in_a_gap_and_what_they_hold_are_explained(make_app, gapped)
         assert "is in no hour (those marked gap)." in screen  # not cut off at 80x24
 
 
-def history_after(fed: list) -> Callable[[Pilot], Awaitable[None]]:
-    """For a snapshot: the app is given ``fed``, then its History screen is opened and read."""
+def _history_at(telegram: bytes):
+    """``run_before`` for a snapshot: the meter sends ``telegram``, then ``h``."""
+    fed = events_from(telegram)
 
-    async def open_history(pilot: Pilot) -> None:
+    async def open_history(pilot) -> None:
         for event in fed:
             publish(pilot.app, event)
         await pilot.pause()
@@ -169,9 +168,8 @@ def history_after(fed: list) -> Callable[[Pilot], Awaitable[None]]:
 def test_snapshot_of_a_day_with_a_gap(snap_compare, make_app, gapped) -> None:
     db, kept = gapped
     app = make_app(history_access=HistoryAccess(db))
-    assert snap_compare(
-        app, terminal_size=(80, 24), run_before=history_after(events_from(kept[len(kept) // 2]))
-    )
+    opened = _history_at(kept[len(kept) // 2])
+    assert snap_compare(app, terminal_size=(80, 24), run_before=opened)
 
 
 async def test_a_fresh_stores_first_and_ongoing_hour_are_marked(make_app, tmp_path: Path) -> None:
@@ -348,9 +346,8 @@ async def test_a_store_held_by_another_program_is_only_read(make_app, tmp_path: 
 def test_snapshot_of_the_day_the_clocks_go_back(snap_compare, make_app, store) -> None:
     db, raw = store
     app = make_app(history_access=HistoryAccess(db))
-    assert snap_compare(
-        app, terminal_size=(80, 24), run_before=history_after(events_from(raw[8640 + 100]))
-    )
+    opened = _history_at(raw[8640 + 100])
+    assert snap_compare(app, terminal_size=(80, 24), run_before=opened)
 
 
 @pytest.mark.parametrize("largest", [0.75, 42.5, 312.0, 1450.0])
