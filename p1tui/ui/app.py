@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import ClassVar, NamedTuple, Protocol
+from typing import Any, ClassVar, NamedTuple, Protocol
 
 from textual import work
 from textual.app import App
@@ -39,6 +41,9 @@ EXIT_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
 """End the monitor like ctrl+q, restoring the terminal: ``kill``, a closed SSH session."""
+EXIT_GRACE = 5.0
+"""Seconds the monitor may take to end once asked; then the process ends anyway (see
+:meth:`P1App.exit`)."""
 
 
 class ReaderLike(Protocol):
@@ -135,6 +140,8 @@ class P1App(App[None]):
         """The History screen's store while the link is a collector (None: the own one)."""
         self.recorder: Recorder | None = None
         self.exit_on_signals = exit_on_signals
+        self._last_resort: threading.Timer | None = None
+        self._stopping = threading.Lock()
         self._resume_after_detect = False
         self._detection: threading.Event | None = None
         """Set while a detection runs; setting the event cancels it."""
@@ -167,7 +174,7 @@ class P1App(App[None]):
         if self.exit_on_signals:
             loop = asyncio.get_running_loop()
             for signum in EXIT_SIGNALS:
-                loop.add_signal_handler(signum, self.exit)
+                signal.signal(signum, lambda *_: self._signalled(loop))
         for notice in self.config_notices:
             self.notify(notice, title="Config file", severity="warning", timeout=15, markup=False)
         self.feed.start()
@@ -180,15 +187,48 @@ class P1App(App[None]):
 
     def on_unmount(self) -> None:
         if self.exit_on_signals:
-            loop = asyncio.get_running_loop()
             for signum in EXIT_SIGNALS:
-                loop.remove_signal_handler(signum)
-        if self._detection is not None:
-            self._detection.set()  # the detection closes the port and its thread ends
-        if self.reader is not None:
-            self.reader.stop(timeout=1.0)
-        self.feed.close()
-        self._record(False)
+                signal.signal(signum, signal.SIG_DFL)
+        self._stop_links()
+
+    def _stop_links(self) -> None:
+        """Stop the detection, the reader, the feed and the history recorder (its last batch
+        is written); once is enough, from whichever thread comes first."""
+        with self._stopping:
+            if self._detection is not None:
+                self._detection.set()  # the detection closes the port and its thread ends
+            if self.reader is not None:
+                self.reader.stop(timeout=1.0)
+            self.feed.close()
+            self._record(False)
+
+    def _signalled(self, loop: asyncio.AbstractEventLoop) -> None:
+        """SIGTERM or SIGHUP: quit as ctrl+q does. A plain signal handler rather than the
+        loop's: it runs even while the loop is stuck on a terminal that went away."""
+        self._end_anyway_after(EXIT_GRACE)
+        with contextlib.suppress(RuntimeError):  # the loop has closed: the app is ending
+            loop.call_soon_threadsafe(self.exit)
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        """End the app; the command line's app ends its process :data:`EXIT_GRACE` seconds
+        later if Textual has not finished by then."""
+        self._end_anyway_after(EXIT_GRACE)
+        super().exit(*args, **kwargs)
+
+    def _end_anyway_after(self, seconds: float) -> None:
+        """Textual's shutdown can wait for ever on a terminal that went away (a closed SSH
+        session stops its writer thread, textual#6692): the process must end all the same,
+        after the links are stopped and the history's last batch is written."""
+        if not self.exit_on_signals or self._last_resort is not None:
+            return
+
+        def end() -> None:
+            self._stop_links()
+            os._exit(self.return_code or 0)
+
+        self._last_resort = threading.Timer(seconds, end)
+        self._last_resort.daemon = True
+        self._last_resort.start()
 
     def _start_reader(self, settings: SourceSettings) -> None:
         self._record(isinstance(settings, SerialSettings))

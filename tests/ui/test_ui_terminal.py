@@ -195,3 +195,42 @@ def test_ctrl_q_during_detect_quits_at_once(tmp_path):
             subprocess.run(
                 ["tmux", "kill-session", "-t", session], capture_output=True, check=False
             )
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("quit_first", [True, False], ids=["ctrl+q-then-close", "close"])
+def test_the_monitor_ends_when_its_terminal_goes_away(tmp_path, quit_first):
+    """A closed SSH session: the terminal is gone while Textual still writes to it (its
+    writer thread stops and its shutdown waits for it for ever, textual#6692). The
+    process must end all the same, a few seconds later, not run on for good."""
+    pids = []
+    for attempt in range(3):  # the race is lost most of the time, not every time
+        session = f"p1tui-gone-{id(tmp_path)}-{attempt}"
+        folder = tmp_path / str(attempt)
+        folder.mkdir()
+        pid_file = start_monitor(session, folder, "--demo --speed 0")
+        try:
+            wait_screen(session, "RECEIVING", "Power now")
+            pids.append(int(pid_file.read_text()))
+            if quit_first:
+                tmux("send-keys", "-t", session, "C-q")
+        finally:
+            subprocess.run(
+                ["tmux", "kill-session", "-t", session], capture_output=True, check=False
+            )
+    deadline = time.monotonic() + WAIT
+    try:
+        while any(alive(pid) for pid in pids):
+            assert time.monotonic() < deadline, "a monitor outlived its terminal"
+            time.sleep(0.2)
+    finally:
+        for pid in pids:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
