@@ -14,11 +14,13 @@ from process_helpers import Command
 from test_link_helpers import serial_pty
 from test_serve import TIMEOUT, Client, serve, serving_port
 
+from p1tui.cli import build_parser
 from p1tui.collector.announce import Announcement, announce_dir, announced
 from p1tui.collector.listen import ListenAddress, running_collector
+from p1tui.config import Config
 from p1tui.link.settings import CollectorSettings, SerialSettings
 from p1tui.store.browse import HistoryAccess
-from p1tui.ui.launch import attached_history, known_collector
+from p1tui.ui.launch import attached_history, collector_to_attach, known_collector
 
 
 @pytest.fixture
@@ -105,6 +107,25 @@ def test_the_attached_monitor_reads_the_collectors_history_or_says_which_it_read
         assert note.startswith(f"This monitor's history: {own.db}. The collector at ")
         assert "p1tui --db PATH, or set [history] db in the config" in note
         assert command.stop(signal.SIGTERM) == 0
+
+
+def test_the_monitor_with_no_option_attaches_to_the_only_collector_wherever_it_listens(env):
+    """``p1tui serve --listen 127.0.0.1:PORT`` (not the configured address): ``p1tui`` with
+    no option finds it by its announcement; with two running, it cannot tell which."""
+    no_options = build_parser().parse_args([])
+    with serial_pty() as (_meter, path), serve(env, "--port", path) as first:
+        port = serving_port(first)
+        assert port != ListenAddress().port  # the configured (default) address has none
+        assert collector_to_attach(no_options, Config()) == CollectorSettings("127.0.0.1", port)
+        assert collector_to_attach(build_parser().parse_args(["--demo"]), Config()) is None
+        with (
+            serial_pty() as (_other, other_path),
+            serve(env, "--port", other_path, "--db", "second.db") as second,
+        ):
+            serving_port(second)
+            assert collector_to_attach(no_options, Config()) is None
+            assert second.stop(signal.SIGTERM) == 0
+        assert first.stop(signal.SIGTERM) == 0
 
 
 def test_an_explicit_socket_url_of_a_collector_is_that_collector(env):

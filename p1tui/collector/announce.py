@@ -103,18 +103,19 @@ class Announcer:
         self._fd = None
 
 
-def announced(host: str, port: int, directory: Path | None = None) -> Announcement | None:
-    """The running collector of this user that a client reaches at ``host:port``, if any."""
+def running(directory: Path | None = None) -> list[Announcement]:
+    """The collectors this user runs on this machine, as they announced themselves."""
     folder = announce_dir() if directory is None else directory
     try:
         paths = sorted(folder.glob("*.json"))
     except OSError:
-        return None
-    for path in paths:
-        found = _read_live(path)
-        if found is not None and found.reached_at(host, port):
-            return found
-    return None
+        return []
+    return [found for found in map(_read_live, paths) if found is not None]
+
+
+def announced(host: str, port: int, directory: Path | None = None) -> Announcement | None:
+    """The running collector of this user that a client reaches at ``host:port``, if any."""
+    return next((found for found in running(directory) if found.reached_at(host, port)), None)
 
 
 def _read_live(path: Path) -> Announcement | None:

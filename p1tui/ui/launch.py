@@ -15,8 +15,13 @@ from typing import TYPE_CHECKING
 
 from .. import config as config_file
 from ..cli_options import baudrate
-from ..collector.announce import announced
-from ..collector.listen import configured_listen, parse_listen, running_collector
+from ..collector.announce import announced, running
+from ..collector.listen import (
+    ListenAddress,
+    configured_listen,
+    parse_listen,
+    running_collector,
+)
 from ..errors import CommandError
 from ..keys import add_key_options, meter_keys
 from ..link.settings import (
@@ -136,7 +141,8 @@ def source_settings(
 def collector_to_attach(
     args: argparse.Namespace, config: config_file.Config
 ) -> CollectorSettings | None:
-    """With no source option at all, the collector that answers at the configured address."""
+    """With no source option at all, the collector that answers at the configured address,
+    else the only one this user runs (``p1tui serve --listen`` elsewhere)."""
     given = [getattr(args, f"app_{name}") for name in ("port", "replay", *LINE_OPTIONS)]
     if args.app_demo or any(value is not None for value in given):
         return None
@@ -144,7 +150,11 @@ def collector_to_attach(
         listen = configured_listen(config)
     except ValueError as error:
         raise CommandError(f"{config_file.config_path()}: {error}") from None
-    return running_collector(listen)
+    found = running_collector(listen)
+    if found is None and len(collectors := running()) == 1:
+        address = ListenAddress(collectors[0].host, collectors[0].port).reachable()
+        found = CollectorSettings(address.host, address.port)
+    return found
 
 
 def known_collector(settings: SourceSettings | None) -> SourceSettings | None:
