@@ -18,6 +18,7 @@ from p1tui.link.settings import PRESETS, SerialSettings
 
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from config_files import HAND_WRITTEN, outside_serial, unprivileged, world_readable_dir
+from test_ui_terminal import tmux
 
 DSMR22 = next(label for label, values in PRESETS.items() if values[0] == 9600)
 
@@ -97,9 +98,7 @@ def test_the_monitor_names_unknown_keys_at_start(tmp_path):
         f"env P1TUI_CONFIG={shlex.quote(str(path))} TEXTUAL_ANIMATIONS=none "
         f"{shlex.quote(sys.executable)} -m p1tui --demo --speed 0; echo EXIT=$?; sleep 30"
     )
-    subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], check=True
-    )
+    tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", command)
     try:
         deadline = time.monotonic() + 20
         while True:

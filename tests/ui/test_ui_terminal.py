@@ -31,7 +31,14 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux
 
 
 def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], check=True, capture_output=True, text=True).stdout
+    """Run a tmux command; a new session is asked again a few times, since a server whose
+    last session was just killed may still be exiting and refuse it."""
+    for _ in range(5 if args[0] == "new-session" else 1):
+        done = subprocess.run(["tmux", *args], capture_output=True, text=True, check=False)
+        if done.returncode == 0:
+            return done.stdout
+        time.sleep(0.5)
+    raise AssertionError(f"tmux {' '.join(args[:1])} failed: {done.stderr.strip()}")
 
 
 def start_meter(master: int, stop: threading.Event) -> None:
