@@ -188,14 +188,14 @@ _FIELDS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
 )
 """The JSON's keys in order, each with the telegram field it is written from and how;
 ``unknown_obis`` and ``objects`` (from the lines) follow."""
-_TELEGRAM_FIELDS = [(index, field) for index, (_, field, _) in enumerate(_FIELDS) if field]
+_TELEGRAM_FIELDS = tuple((index, field) for index, (_, field, _) in enumerate(_FIELDS) if field)
 _values_of = attrgetter(*(field for _, field in _TELEGRAM_FIELDS))
 _WRITERS = tuple(_FIELDS[index][2] for index, _ in _TELEGRAM_FIELDS)
 _SLOTS = tuple(2 * index + 1 for index, _ in _TELEGRAM_FIELDS)
 """Where each field's JSON goes in the skeleton (keys at even places, values at odd)."""
-_PROBLEM = 2 * next(i for i, (key, _, _) in enumerate(_FIELDS) if key == "problem") + 1
-_UNKNOWN = 2 * len(_FIELDS) + 1
-_OBJECTS = _UNKNOWN + 2
+_PROBLEM_SLOT = 2 * next(i for i, (key, _, _) in enumerate(_FIELDS) if key == "problem") + 1
+_UNKNOWN_SLOT = 2 * len(_FIELDS) + 1
+_OBJECTS_SLOT = _UNKNOWN_SLOT + 2
 _SKELETON = [
     *(
         text
@@ -253,7 +253,8 @@ class JsonWriter:
         for i in changed:
             parts[_SLOTS[i]] = _WRITERS[i](values[i])
         self._last = values
-        parts[_PROBLEM] = "null" if frame is None or frame.problem is None else _str(frame.problem)
+        problem = None if frame is None else frame.problem
+        parts[_PROBLEM_SLOT] = "null" if problem is None else _str(problem)
         self._write_lines(telegram.lines)
         return "".join(parts)
 
@@ -268,7 +269,7 @@ class JsonWriter:
         entries = self._entries
         if last is None or len(lines) != len(last):
             entries[:] = map(self._entry, lines)
-            self._parts[_UNKNOWN] = self._unknown[tuple(map(_obis_of, lines))]
+            self._parts[_UNKNOWN_SLOT] = self._unknown[tuple(map(_obis_of, lines))]
         else:
             same_codes = True
             for i in compress(range(len(lines)), map(is_not, lines, last)):
@@ -276,8 +277,8 @@ class JsonWriter:
                 entries[i] = self._entry(line)
                 same_codes = same_codes and line[0] == last[i][0]
             if not same_codes:
-                self._parts[_UNKNOWN] = self._unknown[tuple(map(_obis_of, lines))]
-        self._parts[_OBJECTS] = ",".join(entries)
+                self._parts[_UNKNOWN_SLOT] = self._unknown[tuple(map(_obis_of, lines))]
+        self._parts[_OBJECTS_SLOT] = ",".join(entries)
         self._lines = lines
 
 
