@@ -11,6 +11,10 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 
 _HOME = tempfile.mkdtemp(prefix="p1tui-tests-")
 for _name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
@@ -19,3 +23,24 @@ for _name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_H
 
 def pytest_unconfigure(config) -> None:
     shutil.rmtree(_HOME, ignore_errors=True)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """For a p1tui process a test starts: a config and a data directory of its own."""
+    return {
+        **os.environ,
+        "P1TUI_CONFIG": str(tmp_path / "config.toml"),
+        "XDG_DATA_HOME": str(tmp_path),
+    }
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[object]:
+    """A Mosquitto broker of the test's own on a free loopback port (mqtt_helpers.Broker)."""
+    from mqtt_helpers import Broker
+
+    broker = Broker(tmp_path)
+    broker.start()
+    yield broker
+    broker.stop()

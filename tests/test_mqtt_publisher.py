@@ -55,14 +55,6 @@ NL_POWER_LINE = b"1-0:1.7.0(00.519*kW)"
 
 
 @pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Broker]:
-    broker = Broker(tmp_path)
-    broker.start()
-    yield broker
-    broker.stop()
-
-
-@pytest.fixture
 def watcher(broker: Broker) -> Iterator[Watcher]:
     watcher = Watcher(broker.port)
     yield watcher

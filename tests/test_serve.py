@@ -22,17 +22,6 @@ from p1tui.dsmr import Framer, parse
 TIMEOUT = 30
 
 
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    """A config and a data directory of its own: the developer's saved port and history
-    are never touched."""
-    return {
-        **os.environ,
-        "P1TUI_CONFIG": str(tmp_path / "config.toml"),
-        "XDG_DATA_HOME": str(tmp_path),
-    }
-
-
 def serve(env: dict[str, str], *args: str, listen: str | None = "127.0.0.1:0") -> Command:
     extra = ["--listen", listen] if listen else []
     return Command("serve", *args, *extra, env=env)

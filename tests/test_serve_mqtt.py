@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -28,25 +27,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 TIMEOUT = 30
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Broker]:
-    broker = Broker(tmp_path)
-    broker.start()
-    yield broker
-    broker.stop()
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    """A config and a data directory of its own: the developer's settings and history
-    are never touched."""
-    return {
-        **os.environ,
-        "P1TUI_CONFIG": str(tmp_path / "config.toml"),
-        "XDG_DATA_HOME": str(tmp_path),
-    }
 
 
 class Meter:
