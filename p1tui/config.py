@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
+from .cli_options import BYTESIZES, PARITIES, STOPBITS
 from .link.settings import SerialSettings
 
 if TYPE_CHECKING:
@@ -37,10 +38,6 @@ if TYPE_CHECKING:
 
 ENV_VAR = "P1TUI_CONFIG"
 """Overrides the config file's path (tests, several meters on one machine)."""
-
-PARITIES = ("N", "E", "O", "M", "S")
-BYTESIZES = (5, 6, 7, 8)
-STOPBITS = (1, 1.5, 2)
 
 
 def _keys(names: str) -> frozenset[str]:

@@ -8,8 +8,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..cli_options import baudrate
-from ..config import BYTESIZES, PARITIES, STOPBITS
+from ..cli_options import add_line_options
 from ..keys import add_key_options, configured_meter, meter_keys
 from ..link.events import Diagnosis, LinkEvent, LinkState, StateChanged, TelegramReceived
 from ..link.factory import make_source
@@ -41,10 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--port", required=True, metavar="PORT_OR_URL", help="device path or pyserial URL"
     )
-    parser.add_argument("--baudrate", type=baudrate, default=115200, metavar="N")
-    parser.add_argument("--bytesize", type=int, default=8, choices=BYTESIZES)
-    parser.add_argument("--parity", type=str.upper, default="N", choices=PARITIES)
-    parser.add_argument("--stopbits", type=float, default=1, choices=STOPBITS)
+    add_line_options(parser, defaults=(115200, 8, "N", 1))
     parser.add_argument(
         "--out", required=True, type=Path, metavar="FILE", help="the recording (must not exist)"
     )

@@ -12,13 +12,12 @@ from pathlib import Path
 from types import FrameType
 
 from .. import config as config_file
-from ..cli_options import baudrate
+from ..cli_options import add_line_options
 from ..collector.announce import Announcer
 from ..collector.listen import ListenAddress, configured_listen, parse_listen
 from ..collector.log import NORMAL, QUIET, VERBOSE, collector_log
 from ..collector.service import Collector
 from ..collector.systemd import systemd_unit
-from ..config import BYTESIZES, PARITIES, STOPBITS
 from ..errors import CommandError
 from ..keys import add_key_options, meter_keys
 from ..link.reader import Reader
@@ -63,10 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--port", metavar="PORT_OR_URL", help="serial device or pyserial URL (default: config)"
     )
-    parser.add_argument("--baudrate", type=baudrate, metavar="N")
-    parser.add_argument("--bytesize", type=int, choices=BYTESIZES)
-    parser.add_argument("--parity", type=str.upper, choices=PARITIES)
-    parser.add_argument("--stopbits", type=float, choices=STOPBITS)
+    add_line_options(parser)
     add_key_options(parser)
     parser.add_argument(
         "--listen",

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import config as config_file
-from ..cli_options import baudrate
+from ..cli_options import add_line_options
 from ..collector.announce import announced, running
 from ..collector.listen import (
     ListenAddress,
@@ -65,10 +65,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     source.add_argument(
         "--demo", dest="app_demo", action="store_true", help="run the built-in meter (no hardware)"
     )
-    group.add_argument("--baudrate", dest="app_baudrate", type=baudrate, metavar="N")
-    group.add_argument("--bytesize", dest="app_bytesize", type=int, choices=config_file.BYTESIZES)
-    group.add_argument("--parity", dest="app_parity", type=str.upper, choices=config_file.PARITIES)
-    group.add_argument("--stopbits", dest="app_stopbits", type=float, choices=config_file.STOPBITS)
+    add_line_options(group, dest_prefix="app_")
     group.add_argument(
         "--speed",
         dest="app_speed",
