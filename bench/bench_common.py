@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from p1tui.dsmr import Decoder
+
 
 def interleaved(repeats: int, *runs: Callable[[], int]) -> list[float]:
     """Each run's fastest time per item (a run returns how many it did), the runs taking
@@ -19,6 +21,25 @@ def interleaved(repeats: int, *runs: Callable[[], int]) -> list[float]:
             n = run()
             best[i] = min(best[i], (time.perf_counter() - begin) / n)
     return best
+
+
+def decoding(
+    telegrams: list[bytes], make_decoder: Callable[[], Decoder], rounds: int = 1
+) -> Callable[[], int]:
+    """A run for :func:`interleaved`: one link's decoder (a fresh one per run) fed
+    ``telegrams`` ``rounds`` times, every telegram checked valid and parsed."""
+
+    def run() -> int:
+        decoder = make_decoder()
+        n = 0
+        for _ in range(rounds):
+            for data in telegrams:
+                for frame, telegram in decoder.feed(data):
+                    assert frame.valid and telegram is not None
+                    n += 1
+        return n
+
+    return run
 
 
 def p1tui_command() -> list[str]:

@@ -22,7 +22,7 @@ import platform
 import sys
 from collections.abc import Callable
 
-from bench_common import interleaved
+from bench_common import decoding, interleaved
 from dsmr_parser import telegram_specifications
 from dsmr_parser.parsers import TelegramParser
 
@@ -38,19 +38,6 @@ KEYS = MeterKeys(bytes.fromhex("000102030405060708090A0B0C0D0E0F"))
 def frames(count: int) -> list[bytes]:
     meter = Simulator("lu", seed=7, start=START, keys=KEYS)
     return [meter.next_telegram() for _ in range(count)]
-
-
-def p1tui_run(data: list[bytes]) -> Callable[[], int]:
-    def run() -> int:
-        decoder = Decoder(Decryptor(KEYS))
-        n = 0
-        for frame_bytes in data:
-            for frame, telegram in decoder.feed(frame_bytes):
-                assert frame.valid and telegram is not None
-                n += 1
-        return n
-
-    return run
 
 
 def dsmr_parser_run(data: list[bytes]) -> Callable[[], int]:
@@ -73,7 +60,11 @@ def main() -> int:
     logging.getLogger("dsmr_parser").setLevel(logging.CRITICAL)
     print(f"Python {platform.python_version()} on {platform.machine()}")
     data = frames(200 if args.quick else 2000)
-    ours, theirs = interleaved(3 if args.quick else 7, p1tui_run(data), dsmr_parser_run(data))
+    ours, theirs = interleaved(
+        3 if args.quick else 7,
+        decoding(data, lambda: Decoder(Decryptor(KEYS))),
+        dsmr_parser_run(data),
+    )
     size = sum(map(len, data)) // len(data)
     print(f"encrypted Smarty frames ({len(data)}, {size} bytes each): decrypt + frame + parse")
     print(f"   p1tui        {ours * 1e6:>8.1f} us per frame")

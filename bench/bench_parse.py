@@ -46,7 +46,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bench_common import interleaved, p1tui_command
+from bench_common import decoding, interleaved, p1tui_command
 from dsmr_parser import telegram_specifications
 from dsmr_parser.clients.telegram_buffer import TelegramBuffer
 from dsmr_parser.parsers import TelegramParser
@@ -166,20 +166,6 @@ def meter_mix(count: int) -> dict[str, list[bytes]]:
     return {name: moving((CORPUS / name).read_bytes(), each, n) for n, name in enumerate(SPEC)}
 
 
-def p1tui_run(telegrams: list[bytes], rounds: int) -> Callable[[], int]:
-    def run() -> int:
-        decoder = Decoder()  # framer and parser of one link
-        n = 0
-        for _ in range(rounds):
-            for data in telegrams:
-                for frame, telegram in decoder.feed(data):
-                    assert frame.valid and telegram is not None
-                    n += 1
-        return n
-
-    return run
-
-
 def dsmr_parser_run(telegrams: list[bytes], rounds: int) -> Callable[[], int]:
     parser = TelegramParser(telegram_specifications.V5)
     texts = [t.decode("ascii") for t in telegrams]
@@ -210,7 +196,7 @@ def part1(quick: bool) -> list[float]:
     ):
         ours, theirs = interleaved(
             3 if quick else 7,
-            p1tui_run(telegrams, rounds),
+            decoding(telegrams, Decoder, rounds),
             dsmr_parser_run(telegrams, max(1, rounds // 4)),
         )
         ratios.append(theirs / ours)
